@@ -1,0 +1,1 @@
+"""Switchboard: code shared by the Lambdas and the media worker."""

@@ -70,7 +70,9 @@ class TurnTaking(Contract):
 
 class CrmTarget(Contract):
     provider: CrmProvider = "none"
-    credentials_ref: str | None = Field(default=None, max_length=2048, description="Secrets Manager name; never the secret")
+    credentials_ref: str | None = Field(
+        default=None, max_length=2048, description="Secrets Manager name, never the secret"
+    )
     create_contact_if_missing: bool = False
     sentiment_field: str | None = Field(default=None, max_length=100)
     disposition_map: dict[str, str] = Field(default_factory=dict, description="our disposition -> CRM value")

@@ -65,6 +65,25 @@ ENV_MEDIA_WSS_URL = "SWITCHBOARD_MEDIA_WSS_URL"
 ENV_PUBLIC_API_URL = "SWITCHBOARD_PUBLIC_API_URL"
 ENV_STAGE = "SWITCHBOARD_STAGE"
 ENV_TOOL_CALL_FUNCTION = "SWITCHBOARD_TOOL_CALL_FUNCTION"
+ENV_CARRIER_SECRET = "SWITCHBOARD_CARRIER_SECRET_ARN"
+ENV_PORT = "SWITCHBOARD_PORT"
+
+MEDIA_WORKER_PORT = 8080
+"""The port the media worker listens on (WebSocket media streams and ``/healthz``)."""
+
+PROVIDER_KEY_ENV: dict[str, str] = {
+    # field of the provider-keys JSON secret -> environment variable the media worker reads
+    "deepgram": "DEEPGRAM_API_KEY",
+    "openai": "OPENAI_API_KEY",
+    "cartesia": "CARTESIA_API_KEY",
+}
+"""On Fargate these arrive as ECS secrets (injected from Secrets Manager), never as plain env."""
+
+# CloudWatch metrics (EMF) shared by the media worker, the dashboard, alarms and autoscaling.
+METRIC_NAMESPACE = "Switchboard"
+METRIC_ACTIVE_CALLS = "ActiveCalls"
+METRIC_VOICE_TO_VOICE_MS = "VoiceToVoiceMs"
+METRIC_DIMENSION_STAGE = "Stage"
 
 HTTP_ROUTES: tuple[tuple[str, str, str], ...] = (
     # (method, path, function) — the same routes the local gateway serves.
@@ -72,6 +91,15 @@ HTTP_ROUTES: tuple[tuple[str, str, str], ...] = (
     ("POST", "/twilio/status", "call_setup"),
     ("POST", "/telnyx/webhook", "call_setup"),
     ("POST", "/tools/invoke", "tool_call"),
+    ("GET", "/v1/openapi.json", "admin_api"),
     ("ANY", "/v1/{proxy+}", "admin_api"),
 )
 """API Gateway routes; ``/v1/*`` sits behind the tenant API-key authorizer (except openapi.json)."""
+
+API_KEY_ROUTE_PREFIX = "/v1/"
+PUBLIC_API_ROUTES: frozenset[tuple[str, str]] = frozenset({("GET", "/v1/openapi.json")})
+
+
+def requires_api_key(method: str, path: str) -> bool:
+    """Whether a route sits behind the tenant API-key authorizer (webhooks verify carrier signatures)."""
+    return path.startswith(API_KEY_ROUTE_PREFIX) and (method, path) not in PUBLIC_API_ROUTES

@@ -70,15 +70,27 @@ def an_assistant() -> Assistant:
 
 
 def a_usage() -> UsageRecord:
-    return UsageRecord(carrier="twilio", call_seconds=61.5, stt_seconds=60.0, llm_input_tokens=900,
-                       llm_output_tokens=120, tts_characters=480)
+    return UsageRecord(
+        carrier="twilio",
+        call_seconds=61.5,
+        stt_seconds=60.0,
+        llm_input_tokens=900,
+        llm_output_tokens=120,
+        tts_characters=480,
+    )
 
 
 TURNS = (
     Turn(role="assistant", text="Hello! How can I help?", start_ms=0, end_ms=1800, heard_text="Hello! How can I help?"),
     Turn(role="caller", text="My printer is on fire.", start_ms=2100, end_ms=3900),
-    Turn(role="assistant", text="Oh no, let me open a ticket right away for you.", start_ms=4500, end_ms=5200,
-         interrupted=True, heard_text="Oh no, let me"),
+    Turn(
+        role="assistant",
+        text="Oh no, let me open a ticket right away for you.",
+        start_ms=4500,
+        end_ms=5200,
+        interrupted=True,
+        heard_text="Oh no, let me",
+    ),
 )
 
 MODELS: list[Contract] = [
@@ -87,21 +99,50 @@ MODELS: list[Contract] = [
     an_assistant(),
     PhoneNumber(number="+14155550123", tenant_id="tn_1", carrier="twilio", assistant_id="as_1", created_at=T0),
     a_tool(),
-    CallRecord(call_id="ca_1", tenant_id="tn_1", assistant_id="as_1", carrier="twilio", carrier_call_id="CA123",
-               from_number="+14155550100", to_number="+14155550123", started_at=T0, transcript=TURNS,
-               usage=a_usage()),
+    CallRecord(
+        call_id="ca_1",
+        tenant_id="tn_1",
+        assistant_id="as_1",
+        carrier="twilio",
+        carrier_call_id="CA123",
+        from_number="+14155550100",
+        to_number="+14155550123",
+        started_at=T0,
+        transcript=TURNS,
+        usage=a_usage(),
+    ),
     TURNS[2],
     a_usage(),
 ]
 
-ANALYSIS = CallAnalysis(summary="Caller reported a fire.", sentiment=Sentiment(label="negative", score=-0.6),
-                        disposition="follow_up", success=True)
+ANALYSIS = CallAnalysis(
+    summary="Caller reported a fire.",
+    sentiment=Sentiment(label="negative", score=-0.6),
+    disposition="follow_up",
+    success=True,
+)
 COMMON = {"tenant_id": "tn_1", "call_id": "ca_1", "occurred_at": T0}
 EVENTS = [
-    CallStarted(**COMMON, assistant_id="as_1", carrier="twilio", direction="inbound",
-                from_number="+14155550100", to_number="+14155550123"),
-    CallEnded(**COMMON, reported_by="media_worker", assistant_id="as_1", carrier="twilio", started_at=T0,
-              ended_at=T0, end_reason="caller_hung_up", transcript=TURNS, dtmf=("1", "#"), usage=a_usage()),
+    CallStarted(
+        **COMMON,
+        assistant_id="as_1",
+        carrier="twilio",
+        direction="inbound",
+        from_number="+14155550100",
+        to_number="+14155550123",
+    ),
+    CallEnded(
+        **COMMON,
+        reported_by="media_worker",
+        assistant_id="as_1",
+        carrier="twilio",
+        started_at=T0,
+        ended_at=T0,
+        end_reason="caller_hung_up",
+        transcript=TURNS,
+        dtmf=("1", "#"),
+        usage=a_usage(),
+    ),
     ToolInvoked(**COMMON, tool_name="create_support_ticket", tool_call_id="call_1", outcome="ok", latency_ms=120.5),
     CallAnalyzed(**COMMON, analysis=ANALYSIS),
     CrmWritten(**COMMON, crm="hubspot", record_id="9001", contact_id="51"),
@@ -189,8 +230,11 @@ def test_tool_renders_as_an_openai_function() -> None:
     spec = a_tool().openai_spec()
     assert spec == {
         "type": "function",
-        "function": {"name": "create_support_ticket", "description": "Create a support ticket in our system",
-                     "parameters": TICKET_SCHEMA},
+        "function": {
+            "name": "create_support_ticket",
+            "description": "Create a support ticket in our system",
+            "parameters": TICKET_SCHEMA,
+        },
     }
 
 

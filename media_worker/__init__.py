@@ -1,0 +1,1 @@
+"""The Fargate media worker: carrier media streams in, provider streams out."""

@@ -1,0 +1,89 @@
+"""The worker's event publisher never blocks, never drops, and survives outages and restarts."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import boto3
+from botocore.config import Config
+
+from media_worker.runtime.publisher import EventPublisher
+from switchboard.events import CallEnded, parse_event
+from switchboard.local_aws import LocalResources
+from switchboard.models import UsageRecord
+
+NOW = datetime(2026, 11, 25, tzinfo=UTC)
+
+
+def ended(call_id: str) -> CallEnded:
+    return CallEnded(
+        tenant_id="tn_1",
+        call_id=call_id,
+        reported_by="media_worker",
+        assistant_id="as_1",
+        carrier="twilio",
+        started_at=NOW,
+        ended_at=NOW,
+        end_reason="caller_hung_up",
+        usage=UsageRecord(carrier="twilio", call_seconds=3.0),
+    )
+
+
+def drain(queue_url: str) -> list[str]:
+    sqs = boto3.client("sqs")
+    ids: list[str] = []
+    while True:
+        got = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
+        if not got:
+            return ids
+        for message in got:
+            ids.append(parse_event(json.loads(message["Body"])["detail"]).call_id)
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+
+
+def dead_client() -> object:
+    return boto3.client(
+        "events",
+        endpoint_url="http://127.0.0.1:9",
+        config=Config(retries={"max_attempts": 1}, connect_timeout=0.2, read_timeout=0.2),
+    )
+
+
+async def test_events_published_while_the_bus_is_down_arrive_after_recovery(aws: LocalResources) -> None:
+    events_client = boto3.client("events")
+    events_client.delete_event_bus(Name=aws.event_bus)  # the bus "is unavailable": entries are rejected
+    publisher = EventPublisher(bus_name=aws.event_bus, client_factory=lambda: events_client, base_backoff_s=0.05)
+    await publisher.start()
+
+    for n in range(3):
+        publisher.publish(ended(f"ca_{n}"))
+    assert not await publisher.flush(timeout_s=0.5)
+    assert publisher.pending == 3 and publisher.failures >= 1
+
+    from switchboard.local_aws import create_bus_and_rules
+
+    queues, _ = create_bus_and_rules(aws.endpoint_url, aws.region, aws.event_bus, "sb-recovered")
+    assert await publisher.flush(timeout_s=10)
+    await publisher.aclose()
+
+    assert sorted(drain(queues["post_call"])) == ["ca_0", "ca_1", "ca_2"]
+
+
+async def test_a_restarted_worker_publishes_what_it_had_spooled(aws: LocalResources, tmp_path: Path) -> None:
+    spool = tmp_path / "events.jsonl"
+    crashed = EventPublisher(bus_name=aws.event_bus, client_factory=dead_client, spool_path=spool, base_backoff_s=0.05)
+    await crashed.start()
+    crashed.publish(ended("ca_a"))
+    crashed.publish(ended("ca_b"))
+    await crashed.aclose(timeout_s=0.3)
+    assert crashed.pending == 2
+
+    restarted = EventPublisher(bus_name=aws.event_bus, client_factory=lambda: boto3.client("events"), spool_path=spool)
+    await restarted.start()
+    assert await restarted.flush(timeout_s=10)
+    await restarted.aclose()
+
+    assert sorted(drain(aws.queues["post_call"])) == ["ca_a", "ca_b"]
+    assert spool.read_text() == ""

@@ -84,6 +84,9 @@ class CallAnalysis(Contract):
     disposition: str = Field(min_length=1, max_length=64)
     success: bool
     structured_data: dict[str, Any] = Field(default_factory=dict)
+    source: Literal["llm", "no_speech", "fallback"] = Field(
+        default="llm", description="llm; a rule (no caller speech); or a neutral fallback after invalid LLM output"
+    )
 
 
 class CostLine(Contract):

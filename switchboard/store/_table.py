@@ -13,6 +13,7 @@ number claim      NUMBER#{e164}                CLAIM                       -  (o
 CallRecord        TENANT#{tenant}              CALL#{call}                 TENANT#{tenant}#CALLS / {started_iso}#{call}
 carrier call      CARRIERCALL#{carrier}#{sid}  CALL                        -  (webhook retries)
 active-call lease TENANT#{tenant}              ACTIVE#{call}               -  (concurrency limit; TTL)
+credential marker TENANT#{tenant}              CREDENTIAL#{provider}       -  (no values; see secrets.py)
 ================  ===========================  ==========================  =================================
 
 Every partition that holds tenant data starts with ``TENANT#{tenant}``, and every

@@ -1,0 +1,87 @@
+"""Per-stage settings, read from the ``stages`` map in ``cdk.json`` context and selected with ``-c stage=NAME``.
+
+Nothing here looks anything up in AWS: synthesis needs no credentials.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_cdk import aws_logs as logs
+from constructs import Node
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+DEFAULT_STAGE = "dev"
+
+_RETENTION = {
+    7: logs.RetentionDays.ONE_WEEK,
+    14: logs.RetentionDays.TWO_WEEKS,
+    30: logs.RetentionDays.ONE_MONTH,
+    60: logs.RetentionDays.TWO_MONTHS,
+    90: logs.RetentionDays.THREE_MONTHS,
+    180: logs.RetentionDays.SIX_MONTHS,
+    365: logs.RetentionDays.ONE_YEAR,
+    731: logs.RetentionDays.TWO_YEARS,
+    1827: logs.RetentionDays.FIVE_YEARS,
+    3653: logs.RetentionDays.TEN_YEARS,
+}
+
+
+class StageConfigError(ValueError):
+    """The selected stage is missing from ``cdk.json`` or its settings are invalid."""
+
+
+class StageConfig(BaseModel):
+    """One deployment stage: where it lives, how big it is, how long it keeps data."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    account: Annotated[str, Field(pattern=r"^\d{12}$")] | None = None
+    """If set, the deployment fails (CloudFormation rule) unless it targets this account."""
+    region: Annotated[str, Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")]
+    """Data residency: every resource of the stage lives in this region."""
+    production: bool = False
+    media_domain: Annotated[str, Field(min_length=3)]
+    """DNS name that points at the media load balancer (``wss://<media_domain>``)."""
+    certificate_arn: Annotated[str, Field(pattern=r"^arn:aws[a-z-]*:acm:")]
+    min_tasks: Annotated[int, Field(ge=1)] = 1
+    max_tasks: Annotated[int, Field(ge=1)] = 4
+    calls_per_task: Annotated[int, Field(ge=1)] = 50
+    """Target value for autoscaling on the per-task ActiveCalls metric."""
+    retention_days: Annotated[int, Field(ge=1)] = 30
+    """Recordings and transcripts expire from S3 after this many days."""
+    log_retention_days: int = 30
+    deregistration_delay_seconds: Annotated[int, Field(ge=0, le=3600)] = 900
+    voice_to_voice_p95_alarm_ms: Annotated[int, Field(ge=1)] = 1500
+    alarm_email: str | None = None
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _known_retention(cls, value: int) -> int:
+        if value not in _RETENTION:
+            raise ValueError(f"log_retention_days must be one of {sorted(_RETENTION)}")
+        return value
+
+    @model_validator(mode="after")
+    def _task_range(self) -> StageConfig:
+        if self.max_tasks < self.min_tasks:
+            raise ValueError(f"max_tasks ({self.max_tasks}) is below min_tasks ({self.min_tasks})")
+        return self
+
+    @property
+    def log_retention(self) -> logs.RetentionDays:
+        return _RETENTION[self.log_retention_days]
+
+
+def stage_config_from_context(node: Node) -> StageConfig:
+    """Reads ``stage`` (default ``dev``) and ``stages.<stage>`` from the app's context."""
+    name = node.try_get_context("stage") or DEFAULT_STAGE
+    stages = node.try_get_context("stages") or {}
+    if not isinstance(stages, dict) or name not in stages:
+        known = ", ".join(sorted(stages)) if isinstance(stages, dict) else "none"
+        raise StageConfigError(f"stage {name!r} is not defined in cdk.json context 'stages' (known: {known})")
+    try:
+        return StageConfig.model_validate({"name": name, **stages[name]})
+    except ValidationError as exc:
+        raise StageConfigError(f"invalid settings for stage {name!r}: {exc}") from exc

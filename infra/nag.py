@@ -1,0 +1,108 @@
+"""cdk-nag (AwsSolutions) findings that remain by design, each acknowledged on its narrowest construct.
+
+Every acknowledgment names one finding (rule id plus, for granular rules, the exact action or resource)
+and says why it stays. Finding ids that mention a resource are computed from that resource's logical
+id, never hard-coded.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aws_cdk import Acknowledgment, CfnElement, Stack, Validations
+from aws_cdk import aws_iam as iam
+from constructs import IConstruct
+
+if TYPE_CHECKING:
+    from .stack import SwitchboardStack
+
+XRAY = "X-Ray PutTraceSegments/PutTelemetryRecords (Tracing.ACTIVE) support no resource-level permissions."
+TABLE_KEY = ("CDK's DynamoDB grant on the table's customer-managed key adds kms:GenerateDataKey*/ReEncrypt*; "
+             "the statement is scoped to that one key ARN.")
+TABLE_INDEXES = "Queries use the table's GSIs; the wildcard covers only this table's indexes (table/<name>/index/*)."
+BUCKET_OBJECTS = ("Object keys are per tenant and call (recordings/transcripts); access is limited to single-object "
+                  "Get/Put on this bucket's objects, no List or Delete.")
+
+
+def _ack(scope: IConstruct, finding: str, reason: str) -> None:
+    Validations.of(scope).acknowledge(Acknowledgment(id=finding, reason=reason))
+
+
+def _policy(role: iam.IRole) -> IConstruct:
+    """The role's DefaultPolicy: the narrowest construct carrying the grant statements."""
+    return role.node.find_child("DefaultPolicy")
+
+
+def _ref(stack: Stack, resource: IConstruct, attribute: str | None = None) -> str:
+    """How cdk-nag prints ``Ref``/``Fn::GetAtt`` of ``resource`` in a finding id, e.g. ``<TableB43FDCE7.Arn>``."""
+    cfn = resource.node.default_child
+    assert isinstance(cfn, CfnElement)
+    logical_id = stack.resolve(stack.get_logical_id(cfn))
+    return f"<{logical_id}.{attribute}>" if attribute else f"<{logical_id}>"
+
+
+def acknowledge_findings(stack: SwitchboardStack) -> None:
+    table_indexes = f"AwsSolutions-IAM5[Resource::{_ref(stack, stack.storage.table, 'Arn')}/index/*]"
+    bucket_objects = f"AwsSolutions-IAM5[Resource::{_ref(stack, stack.storage.bucket, 'Arn')}/*]"
+
+    for name, fn in stack.functions.by_name.items():
+        assert fn.role is not None
+        policy = _policy(fn.role)
+        _ack(fn, "AwsSolutions-L1", "Python 3.13 is the project's pinned runtime, shared with the worker image "
+                                    "and the layer's manylinux cp313 wheels; runtime upgrades are deliberate.")
+        _ack(policy, "AwsSolutions-IAM5[Resource::*]", XRAY)
+        _ack(policy, table_indexes, TABLE_INDEXES)
+        if name != "authorizer":  # the authorizer only reads, which needs kms:Decrypt alone
+            _ack(policy, "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]", TABLE_KEY)
+            _ack(policy, "AwsSolutions-IAM5[Action::kms:ReEncrypt*]", TABLE_KEY)
+        if name in ("post_call", "admin_api"):
+            _ack(policy, bucket_objects, BUCKET_OBJECTS)
+
+    media = stack.media
+    task_policy = _policy(media.task_role)
+    _ack(task_policy, table_indexes, TABLE_INDEXES)
+    _ack(task_policy, "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]", TABLE_KEY)
+    _ack(task_policy, "AwsSolutions-IAM5[Action::kms:ReEncrypt*]", TABLE_KEY)
+    _ack(task_policy, bucket_objects, BUCKET_OBJECTS)
+    task_arns = (f"AwsSolutions-IAM5[Resource::arn:aws:ecs:{stack.region}:<AWS::AccountId>:task/"
+                 f"{_ref(stack, media.cluster)}/*]")
+    _ack(task_policy, task_arns, "Task scale-in protection targets the task's own id, unknown until it runs; "
+                                 "the ARN is limited to tasks of this cluster.")
+    assert media.task_definition.execution_role is not None
+    _ack(_policy(media.task_definition.execution_role), "AwsSolutions-IAM5[Resource::*]",
+         "ecr:GetAuthorizationToken (image pull) supports no resource-level permissions.")
+    _ack(media.task_definition, "AwsSolutions-ECS2",
+         "Plain environment holds only non-secret settings (resource names, ARNs, URLs, stage); provider keys "
+         "arrive as ECS secrets from Secrets Manager.")
+    _ack(media.load_balancer.connections.security_groups[0], "AwsSolutions-EC23",
+         "Twilio and Telnyx connect from changing public addresses, so the TLS listener (443 only) is public; "
+         "every stream is authenticated with a signed stream token.")
+
+    for (method, path), route in stack.api.routes.items():
+        if route.node.try_find_child("Resource") is None or (method, path) == ("ANY", "/v1/{proxy+}"):
+            continue
+        reason = {
+            "/twilio/voice": "Twilio webhook: no API key possible; the handler verifies X-Twilio-Signature.",
+            "/twilio/status": "Twilio webhook: no API key possible; the handler verifies X-Twilio-Signature.",
+            "/telnyx/webhook": "Telnyx webhook: the handler verifies the Ed25519 signature and timestamp.",
+            "/tools/invoke": "Called during a live call; the handler verifies the call's signed stream token.",
+            "/v1/openapi.json": "Public, read-only API description; contains no tenant data.",
+        }[path]
+        _ack(route, "AwsSolutions-APIG4", reason)
+
+    secrets = stack.secrets
+    _ack(secrets.provider_keys, "AwsSolutions-SMG4",
+         "Vendor-issued API keys (Deepgram/OpenAI/Cartesia) cannot be rotated by a rotation Lambda; rotate in "
+         "the vendor console, then put-secret-value.")
+    _ack(secrets.carrier, "AwsSolutions-SMG4",
+         "Twilio auth token and Telnyx public key are issued by the carriers; rotated in their consoles.")
+    _ack(secrets.stream_token_signing_key, "AwsSolutions-SMG4",
+         "Rotation is a manual runbook step: tokens live minutes, and a scheduled rotation would cut live "
+         "calls whose token was signed with the previous key.")
+    _ack(secrets.operator_key, "AwsSolutions-SMG4",
+         "Operator key is rotated manually by the operator (put-secret-value); no service depends on a schedule.")
+
+    _ack(stack.functions.tool_call_failures, "AwsSolutions-SQS3",
+         "This queue is itself a dead-letter destination (tool_call asynchronous on-failure destination).")
+    _ack(stack.events.delivery_dead_letter_queue, "AwsSolutions-SQS3",
+         "This queue is itself a dead-letter destination (EventBridge target delivery failures).")

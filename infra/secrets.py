@@ -1,0 +1,61 @@
+"""Secrets Manager secrets. Values never appear in the template, the environment or the logs."""
+
+from __future__ import annotations
+
+import json
+
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_secretsmanager as secretsmanager
+from constructs import Construct
+
+from switchboard.resources import PROVIDER_KEY_ENV
+
+CARRIER_FIELDS = ("twilio_auth_token", "telnyx_public_key")
+
+
+def _json_shell(fields: tuple[str, ...] | list[str]) -> secretsmanager.SecretStringGenerator:
+    """A JSON secret whose fields start empty; operators fill them with ``put-secret-value``."""
+    return secretsmanager.SecretStringGenerator(
+        secret_string_template=json.dumps(dict.fromkeys(fields, "")),
+        generate_string_key="generated_filler",
+        exclude_punctuation=True,
+    )
+
+
+def _random_key(length: int) -> secretsmanager.SecretStringGenerator:
+    return secretsmanager.SecretStringGenerator(password_length=length, exclude_punctuation=True)
+
+
+class Secrets(Construct):
+    """Attributes:
+    provider_keys: JSON secret, one field per provider (``switchboard.resources.PROVIDER_KEY_ENV`` keys).
+    carrier: JSON secret with the Twilio auth token and the Telnyx webhook public key.
+    stream_token_signing_key: random key that signs the short-lived media-stream tokens.
+    operator_key: random key for the admin API's operator routes.
+    """
+
+    def __init__(self, scope: Construct, construct_id: str, *, encryption_key: kms.IKey) -> None:
+        super().__init__(scope, construct_id)
+
+        def secret(
+            secret_id: str, description: str, generator: secretsmanager.SecretStringGenerator
+        ) -> secretsmanager.Secret:
+            return secretsmanager.Secret(
+                self,
+                secret_id,
+                description=description,
+                encryption_key=encryption_key,
+                generate_secret_string=generator,
+                removal_policy=RemovalPolicy.RETAIN,
+            )
+
+        self.provider_keys = secret(
+            "ProviderKeys", "Switchboard speech/LLM provider API keys (JSON)", _json_shell(sorted(PROVIDER_KEY_ENV))
+        )
+        self.carrier = secret("Carrier", "Switchboard carrier credentials: Twilio auth token, Telnyx public key (JSON)",
+                              _json_shell(CARRIER_FIELDS))
+        self.stream_token_signing_key = secret(
+            "StreamTokenSigningKey", "Switchboard media-stream token signing key", _random_key(64)
+        )
+        self.operator_key = secret("OperatorKey", "Switchboard admin API operator key", _random_key(48))

@@ -1,0 +1,48 @@
+"""Provider roles (small Protocols), their SDK adapters, settings and the one retry policy."""
+
+from media_worker.providers.base import (
+    Finished,
+    LanguageModel,
+    LlmEvent,
+    SpeechStarted,
+    SpeechToText,
+    SttEvent,
+    TextDelta,
+    TextToSpeech,
+    ToolCallRequested,
+    Transcript,
+    TtsUtterance,
+    Usage,
+    UtteranceEnd,
+    Word,
+)
+from media_worker.providers.cartesia import CartesiaTextToSpeech, CartesiaUtterance
+from media_worker.providers.deepgram import DeepgramSpeechToText
+from media_worker.providers.openai_llm import OpenAILanguageModel
+from media_worker.providers.retry import NO_RETRY, RetryPolicy, retryable_status
+from media_worker.providers.settings import ProviderSettings
+
+__all__ = [
+    "NO_RETRY",
+    "CartesiaTextToSpeech",
+    "CartesiaUtterance",
+    "DeepgramSpeechToText",
+    "Finished",
+    "LanguageModel",
+    "LlmEvent",
+    "OpenAILanguageModel",
+    "ProviderSettings",
+    "RetryPolicy",
+    "SpeechStarted",
+    "SpeechToText",
+    "SttEvent",
+    "TextDelta",
+    "TextToSpeech",
+    "ToolCallRequested",
+    "Transcript",
+    "TtsUtterance",
+    "Usage",
+    "UtteranceEnd",
+    "Word",
+    "retryable_status",
+]

@@ -10,7 +10,9 @@ from media_worker.core import (
     CallConfig,
     CallerSpeechStarted,
     CallState,
+    CancelTimer,
     Command,
+    EndCall,
     Event,
     FinishSpeech,
     LlmResponseCompleted,
@@ -59,24 +61,47 @@ class Call:
         self.log: list[Command] = []
         self.stt_s = 0.0
         self.echoed: set[str] = set()
+        self.timers: dict[str, tuple[float, int]] = {}
 
     # -- feeding facts -------------------------------------------------------
 
     def feed(self, event: Event) -> list[Command]:
         self.state, commands = step(self.state, event)
         self.log.extend(commands)
+        for command in commands:  # the runtime's timer wheel
+            if isinstance(command, StartTimer):
+                self.timers[command.name] = (self.now + command.delay_ms, command.generation)
+            elif isinstance(command, CancelTimer):
+                self.timers.pop(command.name, None)
+            elif isinstance(command, EndCall):
+                self.timers.clear()
         return commands
 
-    def advance(self, ms: float) -> None:
-        self.now += ms
-        self.stt_s += ms / 1000.0
+    def advance(self, ms: float) -> list[Command]:
+        """Let ``ms`` pass, firing timers as they come due (as the runtime would)."""
+        target = self.now + ms
+        out: list[Command] = []
+        while self.timers:
+            name, (due, generation) = min(self.timers.items(), key=lambda item: item[1][0])
+            if due > target:
+                break
+            del self.timers[name]
+            self._tick(due)
+            out += self.feed(TimerFired(now_ms=self.now, name=name, generation=generation))
+        self._tick(target)
+        return out
+
+    def _tick(self, at: float) -> None:
+        self.stt_s += (at - self.now) / 1000.0
+        self.now = at
 
     def start(self) -> list[Command]:
         return self.feed(StreamStarted(now_ms=self.now))
 
     def fire(self, name: str) -> list[Command]:
-        """Fire the armed timer ``name`` (as the runtime would when it comes due)."""
+        """Fire the armed timer ``name`` now, early (a runtime whose timer raced the clock)."""
         generation = self.state.timers[name]
+        self.timers.pop(name, None)
         return self.feed(TimerFired(now_ms=self.now, name=name, generation=generation))
 
     def armed(self, name: str) -> StartTimer | None:

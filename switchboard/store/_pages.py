@@ -67,3 +67,14 @@ def page_size(limit: int) -> int:
     if not 1 <= limit <= MAX_PAGE_SIZE:
         raise ValueError(f"limit must be between 1 and {MAX_PAGE_SIZE}")
     return limit
+
+
+def query_page(table: Any, kwargs: dict[str, Any], *, limit: int) -> tuple[list[dict[str, Any]], str | None]:
+    """Run a base-table query for one page: read one item more than *limit* so the last page has no cursor."""
+    size = page_size(limit)
+    response = table.query(**kwargs, Limit=size + 1)
+    items: list[dict[str, Any]] = response.get("Items", [])
+    if len(items) <= size:
+        return items, None
+    last = items[size - 1]
+    return items[:size], encode_cursor({"pk": last["pk"], "sk": last["sk"]})

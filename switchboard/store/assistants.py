@@ -9,7 +9,7 @@ from botocore.exceptions import ClientError
 
 from ..errors import Conflict, NotFound
 from ..models import Assistant
-from ._pages import Page, decode_cursor, encode_cursor, page_size
+from ._pages import Page, decode_cursor, query_page
 from ._table import from_item, tenant_pk, to_item
 from ._transact import is_conditional_failure
 
@@ -83,13 +83,9 @@ def delete_assistant(table: Any, tenant_id: str, assistant_id: str) -> None:
 def list_assistants(table: Any, tenant_id: str, *, limit: int = 50, cursor: str | None = None) -> Page[Assistant]:
     """One page of the tenant's assistants, ordered by id."""
     pk = tenant_pk(tenant_id)
-    kwargs: dict[str, Any] = {
-        "KeyConditionExpression": Key("pk").eq(pk) & Key("sk").begins_with(_SK_PREFIX),
-        "Limit": page_size(limit),
-    }
+    kwargs: dict[str, Any] = {"KeyConditionExpression": Key("pk").eq(pk) & Key("sk").begins_with(_SK_PREFIX)}
     start = decode_cursor(cursor, equals={"pk": pk}, prefixes={"sk": _SK_PREFIX})
     if start is not None:
         kwargs["ExclusiveStartKey"] = start
-    response = table.query(**kwargs)
-    items = tuple(from_item(Assistant, item) for item in response.get("Items", []))
-    return Page(items=items, cursor=encode_cursor(response.get("LastEvaluatedKey")))
+    items, next_cursor = query_page(table, kwargs, limit=limit)
+    return Page(items=tuple(from_item(Assistant, item) for item in items), cursor=next_cursor)

@@ -15,7 +15,7 @@ from boto3.dynamodb.conditions import Key
 from ..errors import Conflict, NotFound
 from ..models import PhoneNumber
 from ..models.phone_number import Carrier
-from ._pages import Page, decode_cursor, encode_cursor, page_size
+from ._pages import Page, decode_cursor, query_page
 from ._table import from_item, tenant_pk, to_item
 from ._transact import TransactionCancelled, transact_write
 
@@ -153,16 +153,12 @@ def detach_number(table: Any, tenant_id: str, number: str) -> PhoneNumber:
 
 def list_numbers(table: Any, tenant_id: str, *, limit: int = 50, cursor: str | None = None) -> Page[PhoneNumber]:
     pk = tenant_pk(tenant_id)
-    kwargs: dict[str, Any] = {
-        "KeyConditionExpression": Key("pk").eq(pk) & Key("sk").begins_with(_SK_PREFIX),
-        "Limit": page_size(limit),
-    }
+    kwargs: dict[str, Any] = {"KeyConditionExpression": Key("pk").eq(pk) & Key("sk").begins_with(_SK_PREFIX)}
     start = decode_cursor(cursor, equals={"pk": pk}, prefixes={"sk": _SK_PREFIX})
     if start is not None:
         kwargs["ExclusiveStartKey"] = start
-    response = table.query(**kwargs)
-    items = tuple(from_item(PhoneNumber, item) for item in response.get("Items", []))
-    return Page(items=items, cursor=encode_cursor(response.get("LastEvaluatedKey")))
+    items, next_cursor = query_page(table, kwargs, limit=limit)
+    return Page(items=tuple(from_item(PhoneNumber, item) for item in items), cursor=next_cursor)
 
 
 def find_number_claim(table: Any, number: str) -> NumberClaim | None:

@@ -1,0 +1,94 @@
+"""Phone numbers: bring your own (Twilio or Telnyx), provision from Twilio, route, list, detach."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import unquote
+
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from pydantic import Field
+
+from switchboard.models import PhoneNumber
+from switchboard.store import attach_number, detach_number, get_assistant, get_number, list_numbers, route_number
+
+from . import carrier, config
+from .auth import tenant_id_of
+from .problems import PROBLEM_RESPONSES
+from .schemas import Cursor, Limit, NumberAttach, NumberPage, NumberPatch, NumberProvision
+
+router = APIGatewayHttpRouter()
+TAGS = ["numbers"]
+NUMBER = Annotated[str, Path(description="E.164, e.g. +14155550123 (the + may be sent as %2B)"), Field(max_length=32)]
+
+
+def _number(raw: str) -> str:
+    return unquote(raw)
+
+
+@router.post("/v1/numbers", tags=TAGS, status_code=201, responses=PROBLEM_RESPONSES, summary="Attach your own number")
+def post_number(body: NumberAttach) -> PhoneNumber:
+    """Twilio: the number's voice URL, status callback (and fallback) are pointed at this platform.
+    Telnyx: the number is recorded; point its Call Control application's webhook at
+    ``{public API URL}/telnyx/webhook``."""
+    tenant_id = tenant_id_of(router.current_event)
+    table = config.table()
+    if body.assistant_id is not None:
+        get_assistant(table, tenant_id, body.assistant_id)
+    carrier_sid = None
+    if body.carrier == "twilio" and body.configure_carrier:
+        webhooks = carrier.Webhooks.for_platform(
+            config.settings().public_api_url, str(body.fallback_url) if body.fallback_url else None
+        )
+        carrier_sid = carrier.point_number_at_platform(carrier.twilio_client(tenant_id), body.number, webhooks)
+    number = PhoneNumber(
+        number=body.number,
+        tenant_id=tenant_id,
+        carrier=body.carrier,
+        assistant_id=body.assistant_id,
+        carrier_sid=carrier_sid,
+        fallback_url=body.fallback_url,
+    )
+    return attach_number(table, tenant_id, number)
+
+
+@router.post(
+    "/v1/numbers/provision", tags=TAGS, status_code=201, responses=PROBLEM_RESPONSES, summary="Buy a Twilio number"
+)
+def provision_number(body: NumberProvision) -> PhoneNumber:
+    tenant_id = tenant_id_of(router.current_event)
+    table = config.table()
+    if body.assistant_id is not None:
+        get_assistant(table, tenant_id, body.assistant_id)
+    webhooks = carrier.Webhooks.for_platform(config.settings().public_api_url)
+    bought, sid = carrier.buy_local_number(
+        carrier.twilio_client(tenant_id), body.area_code, webhooks, country=body.country
+    )
+    number = PhoneNumber(
+        number=bought, tenant_id=tenant_id, carrier="twilio", assistant_id=body.assistant_id, carrier_sid=sid
+    )
+    return attach_number(table, tenant_id, number)
+
+
+@router.get("/v1/numbers", tags=TAGS, responses=PROBLEM_RESPONSES, summary="List numbers")
+def get_numbers(limit: Annotated[Limit, Query()] = 50, cursor: Annotated[Cursor | None, Query()] = None) -> NumberPage:
+    page = list_numbers(config.table(), tenant_id_of(router.current_event), limit=limit, cursor=cursor)
+    return NumberPage(items=list(page.items), next_cursor=page.cursor)
+
+
+@router.get("/v1/numbers/<number>", tags=TAGS, responses=PROBLEM_RESPONSES, summary="Get a number")
+def get_one_number(number: NUMBER) -> PhoneNumber:
+    return get_number(config.table(), tenant_id_of(router.current_event), _number(number))
+
+
+@router.patch("/v1/numbers/<number>", tags=TAGS, responses=PROBLEM_RESPONSES, summary="Route a number")
+def patch_number(number: NUMBER, body: NumberPatch) -> PhoneNumber:
+    return route_number(config.table(), tenant_id_of(router.current_event), _number(number), body.assistant_id)
+
+
+@router.delete(
+    "/v1/numbers/<number>", tags=TAGS, status_code=204, responses=PROBLEM_RESPONSES, summary="Detach a number"
+)
+def remove_number(number: NUMBER) -> None:
+    """Releases the platform's claim; the number stays in the carrier account."""
+    detach_number(config.table(), tenant_id_of(router.current_event), _number(number))

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+
+from fakes.twilio_rest import FakeTwilioRest
+from functions.admin_api.config import ENV_TWILIO_API_BASE_URL
+from switchboard.local_aws import LocalResources
+from switchboard.models import Assistant, Tenant
+from switchboard.resources import ENV_PUBLIC_API_URL, ENV_STAGE
+from switchboard.store import create_assistant, create_tenant, table_resource
+
+PUBLIC_URL = "https://api.switchboard.example"
+
+
+@pytest.fixture
+def table(aws: LocalResources, monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.setenv(ENV_PUBLIC_API_URL, PUBLIC_URL)
+    monkeypatch.setenv(ENV_STAGE, "test")
+    return table_resource(aws.table)
+
+
+@pytest.fixture
+def operator_key(aws: LocalResources) -> str:
+    secrets = boto3.client("secretsmanager", endpoint_url=aws.endpoint_url, region_name=aws.region)
+    return str(secrets.get_secret_value(SecretId=aws.secrets["operator"])["SecretString"])
+
+
+@pytest.fixture
+def tenants(table: Any) -> tuple[str, str]:
+    """Tenants A and B, each with one assistant (``asst_a`` / ``asst_b``)."""
+    for tenant_id, name in (("ten_a", "Acme"), ("ten_b", "Bravo")):
+        create_tenant(table, Tenant(tenant_id=tenant_id, name=name))
+        create_assistant(
+            table,
+            tenant_id,
+            Assistant(
+                assistant_id=f"asst_{tenant_id[-1]}", tenant_id=tenant_id, name="Desk", system_prompt="Be brief."
+            ),
+        )
+    return "ten_a", "ten_b"
+
+
+@pytest.fixture
+def twilio(table: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeTwilioRest]:
+    """A fake Twilio REST API that the admin API's twilio SDK client reaches via ``TWILIO_API_BASE_URL``."""
+    fake = FakeTwilioRest()
+    with fake.in_thread():
+        monkeypatch.setenv(ENV_TWILIO_API_BASE_URL, fake.http_url)
+        yield fake

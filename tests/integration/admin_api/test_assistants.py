@@ -1,0 +1,134 @@
+"""Assistants through the admin API Lambda: CRUD, templates, validation problems."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._api import call
+
+PROMPT = "You answer the phone for Acme Dental. Book appointments."
+
+
+def test_a_template_and_a_prompt_make_a_working_assistant(tenants: tuple[str, str]) -> None:
+    tenant_a, _ = tenants
+
+    created = call(
+        "POST",
+        "/v1/assistants",
+        tenant_id=tenant_a,
+        body={"name": "Front desk", "system_prompt": PROMPT, "template": "best-of-breed-english"},
+    )
+
+    assert created.status == 201, created.text
+    body = created.json()
+    assert body["tenant_id"] == tenant_a and body["assistant_id"].startswith("asst_")
+    assert (body["stt"]["provider"], body["stt"]["model"]) == ("deepgram", "nova-3")
+    assert (body["llm"]["provider"], body["llm"]["model"]) == ("openai", "gpt-4o-mini")
+    assert (body["tts"]["provider"], body["tts"]["model"]) == ("cartesia", "sonic-3")
+    fetched = call("GET", f"/v1/assistants/{body['assistant_id']}", tenant_id=tenant_a)
+    assert fetched.status == 200 and fetched.json() == body
+
+
+def test_patch_merges_nested_settings_and_delete_removes(tenants: tuple[str, str]) -> None:
+    tenant_a, _ = tenants
+    created = call(
+        "POST",
+        "/v1/assistants",
+        tenant_id=tenant_a,
+        body={
+            "name": "Desk",
+            "system_prompt": PROMPT,
+            "template": "best-of-breed-english",
+            "stt": {"keyterms": ["Acme"]},
+        },
+    ).json()
+    path = f"/v1/assistants/{created['assistant_id']}"
+
+    patched = call(
+        "PATCH", path, tenant_id=tenant_a, body={"turn_taking": {"endpointing_ms": 180}, "name": "Night desk"}
+    )
+
+    assert patched.status == 200, patched.text
+    body = patched.json()
+    assert body["name"] == "Night desk" and body["turn_taking"]["endpointing_ms"] == 180
+    assert body["turn_taking"]["hold_incomplete_ms"] == created["turn_taking"]["hold_incomplete_ms"]
+    assert body["stt"]["keyterms"] == ["Acme"]
+    assert call("DELETE", path, tenant_id=tenant_a).status == 204
+    gone = call("GET", path, tenant_id=tenant_a)
+    assert gone.status == 404 and gone.content_type == "application/problem+json"
+
+
+def test_list_pages_with_a_cursor(tenants: tuple[str, str]) -> None:
+    tenant_a, _ = tenants
+    for i in range(3):
+        call("POST", "/v1/assistants", tenant_id=tenant_a, body={"name": f"A{i}", "system_prompt": PROMPT})
+
+    first = call("GET", "/v1/assistants", tenant_id=tenant_a, query={"limit": "2"}).json()
+    second = call("GET", "/v1/assistants", tenant_id=tenant_a, query={"limit": "2", "cursor": first["next_cursor"]})
+
+    ids = [a["assistant_id"] for a in first["items"] + second.json()["items"]]
+    assert len(ids) == 4 == len(set(ids))  # three new plus the fixture's asst_a
+    assert second.json()["next_cursor"] is None
+
+
+def _problem(response: Any) -> dict[str, Any]:
+    assert response.content_type == "application/problem+json"
+    problem = response.json()
+    assert {"type", "title", "status", "detail", "instance"} <= set(problem)
+    assert problem["status"] == response.status
+    return problem  # type: ignore[no-any-return]
+
+
+def test_unsupported_provider_and_bad_tool_schema_are_422_with_field_errors(tenants: tuple[str, str]) -> None:
+    tenant_a, _ = tenants
+    bad_tool = {
+        "name": "book",
+        "description": "Book a slot",
+        "parameters": {"type": "object", "properties": {"when": {"type": "nonsense"}}},
+        "webhook_url": "https://hooks.example/book",
+    }
+
+    response = call(
+        "POST",
+        "/v1/assistants",
+        tenant_id=tenant_a,
+        body={"name": "X", "system_prompt": PROMPT, "stt": {"provider": "acme-stt"}, "tools": [bad_tool]},
+    )
+
+    assert response.status == 422
+    problem = _problem(response)
+    locations = {e["loc"] for e in problem["errors"]}
+    assert "body/stt/provider" in locations
+    assert any(loc.startswith("body/tools/0/parameters") for loc in locations)
+    assert problem["instance"] == "/v1/assistants"
+
+
+def test_malformed_json_is_400_and_unknown_route_404(tenants: tuple[str, str]) -> None:
+    tenant_a, _ = tenants
+
+    malformed = call("POST", "/v1/assistants", tenant_id=tenant_a, raw_body="{not json")
+    unknown = call("GET", "/v1/nothing-here", tenant_id=tenant_a)
+
+    assert malformed.status == 400 and _problem(malformed)["type"].endswith("malformed-json")
+    assert unknown.status == 404 and _problem(unknown)["status"] == 404
+
+
+def test_without_authorizer_context_tenant_routes_are_401(tenants: tuple[str, str]) -> None:
+    response = call("GET", "/v1/assistants")
+
+    assert response.status == 401 and _problem(response)["title"] == "Unauthorized"
+
+
+def test_an_assistant_answering_a_number_cannot_be_deleted(tenants: tuple[str, str]) -> None:
+    tenant_a, _ = tenants
+    attached = call(
+        "POST",
+        "/v1/numbers",
+        tenant_id=tenant_a,
+        body={"number": "+14155550100", "carrier": "telnyx", "assistant_id": "asst_a"},
+    )
+    assert attached.status == 201, attached.text
+
+    response = call("DELETE", "/v1/assistants/asst_a", tenant_id=tenant_a)
+
+    assert response.status == 409 and _problem(response)["type"].endswith("conflict")

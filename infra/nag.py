@@ -24,8 +24,12 @@ BUCKET_OBJECTS = ("Object keys are per tenant and call (recordings/transcripts);
                   "Get/Put on this bucket's objects, no List or Delete.")
 
 
+PLUGIN = "AwsSolutions"
+
+
 def _ack(scope: IConstruct, finding: str, reason: str) -> None:
-    Validations.of(scope).acknowledge(Acknowledgment(id=finding, reason=reason))
+    """Acknowledges one finding, qualified by the plugin that reports it (``AwsSolutions::<finding>``)."""
+    Validations.of(scope).acknowledge(Acknowledgment(id=f"{PLUGIN}::{finding}", reason=reason))
 
 
 def _policy(role: iam.IRole) -> IConstruct:

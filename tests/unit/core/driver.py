@@ -123,6 +123,11 @@ class Call:
             TranscriptUpdated(now_ms=self.now, text=text, is_final=final, speech_final=speech_final, words=ws)
         )
 
+    def feed_barge_in_words(self, text: str) -> list[Command]:
+        """Caller words arriving after the minimum barge-in duration."""
+        out = self.advance(self.state.config.policy.barge_in_min_ms)
+        return out + self.hear(text)
+
     def utterance_end(self) -> list[Command]:
         return self.feed(UtteranceEnded(now_ms=self.now))
 

@@ -122,7 +122,7 @@ class HttpFake(FakeServer):
     def __init__(self) -> None:
         super().__init__()
         self._server: asyncio.Server | None = None
-        self._connections: set[asyncio.Task[None]] = set()
+        self._connections: dict[asyncio.Task[None], asyncio.StreamWriter] = {}
 
     async def handle(self, request: HttpRequest, exchange: Exchange) -> None:
         raise NotImplementedError
@@ -134,8 +134,8 @@ class HttpFake(FakeServer):
     async def _stop(self) -> None:
         if self._server is not None:
             self._server.close()
-            for task in list(self._connections):
-                task.cancel()
+            for writer in list(self._connections.values()):
+                writer.transport.abort()  # handlers see the client gone and finish on their own
             await asyncio.gather(*self._connections, return_exceptions=True)
             await self._server.wait_closed()
             self._server = None
@@ -143,7 +143,7 @@ class HttpFake(FakeServer):
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         assert task is not None
-        self._connections.add(task)
+        self._connections[task] = writer
         try:
             request = await _read_request(reader)
             if request is None:
@@ -158,7 +158,7 @@ class HttpFake(FakeServer):
         except (ConnectionError, asyncio.IncompleteReadError, ValueError):
             pass
         finally:
-            self._connections.discard(task)
+            self._connections.pop(task, None)
             writer.close()
 
 

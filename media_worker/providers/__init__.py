@@ -16,9 +16,10 @@ from media_worker.providers.base import (
     UtteranceEnd,
     Word,
 )
-from media_worker.providers.cartesia import CartesiaTextToSpeech, CartesiaUtterance
-from media_worker.providers.deepgram import DeepgramSpeechToText
-from media_worker.providers.openai_llm import OpenAILanguageModel
+from media_worker.providers.cartesia import CartesiaTextToSpeech, CartesiaUtterance, cartesia_client
+from media_worker.providers.clients import ProviderClients
+from media_worker.providers.deepgram import DeepgramSpeechToText, deepgram_client
+from media_worker.providers.openai_llm import OpenAILanguageModel, openai_client
 from media_worker.providers.retry import NO_RETRY, RetryPolicy, retryable_status
 from media_worker.providers.settings import ProviderSettings
 
@@ -31,6 +32,7 @@ __all__ = [
     "LanguageModel",
     "LlmEvent",
     "OpenAILanguageModel",
+    "ProviderClients",
     "ProviderSettings",
     "RetryPolicy",
     "SpeechStarted",
@@ -44,5 +46,8 @@ __all__ = [
     "Usage",
     "UtteranceEnd",
     "Word",
+    "cartesia_client",
+    "deepgram_client",
+    "openai_client",
     "retryable_status",
 ]

@@ -20,6 +20,16 @@ OUTPUT_FORMAT = {"container": "raw", "encoding": "pcm_mulaw", "sample_rate": 800
 _End = None
 
 
+def cartesia_client(
+    api_key: str, *, base_url: str = "https://api.cartesia.ai", ws_url: str = "wss://api.cartesia.ai"
+) -> AsyncCartesia:
+    """The SDK client, shared by every call of a process (building one costs tens of ms of CPU).
+    ``ws_url`` must be given for a plain ``ws://`` endpoint: otherwise the SDK forces ``wss://``."""
+    client = AsyncCartesia(api_key=api_key, base_url=base_url, websocket_base_url=ws_url)
+    _ = client.tts  # lazily imported by the SDK: do it now, not mid-call
+    return client
+
+
 class CartesiaUtterance:
     """One context. ``audio()`` yields mu-law bytes until ``done``, ``cancel()``, or a failure."""
 
@@ -107,17 +117,15 @@ class CartesiaTextToSpeech:
 
     def __init__(
         self,
+        client: AsyncCartesia,
         *,
-        api_key: str,
         voice_id: str,
-        base_url: str = "https://api.cartesia.ai",
-        ws_url: str = "wss://api.cartesia.ai",
         model_id: str = "sonic-3",
         language: str = "en",
         max_buffer_delay_ms: int | None = None,
         retry: RetryPolicy | None = None,
     ) -> None:
-        self._client = AsyncCartesia(api_key=api_key, base_url=base_url, websocket_base_url=ws_url)
+        self._client = client
         self._voice = {"mode": "id", "id": voice_id}
         self._model_id = model_id
         self._language = language

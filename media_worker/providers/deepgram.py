@@ -25,6 +25,16 @@ from switchboard.errors import ProviderError
 PROVIDER = "deepgram"
 
 
+def deepgram_client(
+    api_key: str, *, ws_url: str = "wss://api.deepgram.com", http_url: str = "https://api.deepgram.com"
+) -> AsyncDeepgramClient:
+    """The SDK client, shared by every call of a process (building one costs tens of ms of CPU)."""
+    environment = DeepgramClientEnvironment(base=http_url, production=ws_url, agent=ws_url, agent_rest=http_url)
+    client = AsyncDeepgramClient(api_key=api_key, environment=environment)
+    _ = client.listen.v1  # lazily imported by the SDK: do it now, not mid-call
+    return client
+
+
 class DeepgramSpeechToText:
     """One live transcription stream per call. ``connect()`` at stream start; then ``send_audio``
     and iterate ``events()`` concurrently; ``aclose()`` at the end. KeepAlive is sent by an
@@ -33,10 +43,8 @@ class DeepgramSpeechToText:
 
     def __init__(
         self,
+        client: AsyncDeepgramClient,
         *,
-        api_key: str,
-        ws_url: str = "wss://api.deepgram.com",
-        http_url: str = "https://api.deepgram.com",
         model: str = "nova-3",
         language: str | None = None,
         endpointing_ms: int = 300,
@@ -49,8 +57,7 @@ class DeepgramSpeechToText:
         retry: RetryPolicy | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        environment = DeepgramClientEnvironment(base=http_url, production=ws_url, agent=ws_url, agent_rest=http_url)
-        self._client = AsyncDeepgramClient(api_key=api_key, environment=environment)
+        self._client = client
         self._options = _listen_options(model, language, endpointing_ms, utterance_end_ms, keyterms, smart_format)
         self._keepalive_interval_s = keepalive_interval_s
         self._keepalive_idle_s = keepalive_idle_s

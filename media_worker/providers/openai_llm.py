@@ -25,6 +25,14 @@ from switchboard.errors import ProviderError
 PROVIDER = "openai"
 
 
+def openai_client(api_key: str, *, base_url: str = "https://api.openai.com/v1", timeout_s: float = 30.0) -> AsyncOpenAI:
+    """The SDK client, shared by every call of a process (building one costs tens of ms of CPU).
+    SDK-level retries are off: the one RetryPolicy decides."""
+    client = AsyncOpenAI(api_key=api_key, base_url=base_url, max_retries=0, timeout=timeout_s)
+    _ = client.chat.completions  # the SDK imports its resources lazily (~50 ms): do it now, not mid-call
+    return client
+
+
 class OpenAILanguageModel:
     """``stream(messages, tools)`` yields TextDelta / ToolCallRequested / Usage, then Finished.
 
@@ -35,16 +43,14 @@ class OpenAILanguageModel:
 
     def __init__(
         self,
+        client: AsyncOpenAI,
         *,
-        api_key: str,
-        base_url: str = "https://api.openai.com/v1",
-        model: str = "gpt-4o-mini",
+        model: str,
         temperature: float | None = None,
         max_tokens: int | None = None,
-        timeout_s: float = 30.0,
         retry: RetryPolicy | None = None,
     ) -> None:
-        self._client = AsyncOpenAI(api_key=api_key, base_url=base_url, max_retries=0, timeout=timeout_s)
+        self._client = client
         self._model = model
         self._temperature = temperature
         self._max_tokens = max_tokens
@@ -80,9 +86,6 @@ class OpenAILanguageModel:
         if finish_reason is None:
             raise ProviderError(PROVIDER, "stream ended without a finish_reason", retryable=True)
         yield Finished(finish_reason)
-
-    async def aclose(self) -> None:
-        await self._client.close()
 
     async def _open(self, messages: Sequence[Message], tools: Sequence[ToolSpec]) -> Any:
         params: dict[str, Any] = {

@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator, Callable
 
 import pytest
+from deepgram import AsyncDeepgramClient
 
 from fakes import FakeDeepgram
 from fakes.audio import frames, silence, speech_like_mulaw
@@ -27,11 +28,9 @@ def utterance_audio(lead_s: float = 0.2, speech_s: float = 1.2, tail_s: float = 
     return silence(lead_s) + speech_like_mulaw(speech_s, seed=seed) + silence(tail_s)
 
 
-def adapter(fake: FakeDeepgram, **options: object) -> DeepgramSpeechToText:
+def adapter(client: AsyncDeepgramClient, **options: object) -> DeepgramSpeechToText:
     return DeepgramSpeechToText(
-        api_key="test-deepgram-key",
-        ws_url=fake.ws_url,
-        http_url=fake.http_url,
+        client,
         endpointing_ms=300,
         utterance_end_ms=1000,
         **options,  # type: ignore[arg-type]
@@ -54,10 +53,10 @@ async def collect(events: AsyncIterator[SttEvent], until: Callable[[SttEvent], b
 
 
 async def test_an_utterance_yields_speech_started_interims_a_speech_final_and_utterance_end(
-    deepgram_fake: FakeDeepgram,
+    deepgram_fake: FakeDeepgram, deepgram_sdk: AsyncDeepgramClient
 ) -> None:
     # given a connected stream
-    stt = adapter(deepgram_fake)
+    stt = adapter(deepgram_sdk)
     await stt.connect()
     try:
         # when 0.2 s of silence, 1.2 s of speech and 1.5 s of silence are streamed in 20 ms frames
@@ -87,10 +86,10 @@ async def test_an_utterance_yields_speech_started_interims_a_speech_final_and_ut
 
 
 async def test_the_stream_asks_for_mulaw_8k_nova3_with_endpointing_vad_events_and_keyterms(
-    deepgram_fake: FakeDeepgram,
+    deepgram_fake: FakeDeepgram, deepgram_sdk: AsyncDeepgramClient
 ) -> None:
     # given an adapter configured with keyterms from the assistant
-    stt = adapter(deepgram_fake, keyterms=["Switchboard", "table booking"])
+    stt = adapter(deepgram_sdk, keyterms=["Switchboard", "table booking"])
 
     # when it connects and closes
     await stt.connect()
@@ -112,9 +111,9 @@ async def test_the_stream_asks_for_mulaw_8k_nova3_with_endpointing_vad_events_an
     assert session.close_stream
 
 
-async def test_mulaw_is_sent_unchanged(deepgram_fake: FakeDeepgram) -> None:
+async def test_mulaw_is_sent_unchanged(deepgram_fake: FakeDeepgram, deepgram_sdk: AsyncDeepgramClient) -> None:
     # given a connected stream
-    stt = adapter(deepgram_fake)
+    stt = adapter(deepgram_sdk)
     await stt.connect()
     audio = utterance_audio(tail_s=0.1)
 
@@ -128,9 +127,11 @@ async def test_mulaw_is_sent_unchanged(deepgram_fake: FakeDeepgram) -> None:
     assert deepgram_fake.last_session.audio_messages == len(frames(audio))
 
 
-async def test_keepalive_is_sent_while_no_audio_flows(deepgram_fake: FakeDeepgram) -> None:
+async def test_keepalive_is_sent_while_no_audio_flows(
+    deepgram_fake: FakeDeepgram, deepgram_sdk: AsyncDeepgramClient
+) -> None:
     # given a stream with a short keep-alive interval
-    stt = adapter(deepgram_fake, keepalive_interval_s=0.02, keepalive_idle_s=0.05)
+    stt = adapter(deepgram_sdk, keepalive_interval_s=0.02, keepalive_idle_s=0.05)
     await stt.connect()
     try:
         # when one frame is sent and then the caller is silent (no audio at all)
@@ -142,9 +143,11 @@ async def test_keepalive_is_sent_while_no_audio_flows(deepgram_fake: FakeDeepgra
     assert deepgram_fake.last_session.audio_bytes == 160
 
 
-async def test_each_finalized_utterance_takes_the_next_scripted_transcript(deepgram_fake: FakeDeepgram) -> None:
+async def test_each_finalized_utterance_takes_the_next_scripted_transcript(
+    deepgram_fake: FakeDeepgram, deepgram_sdk: AsyncDeepgramClient
+) -> None:
     # given a stream and a two-line script
-    stt = adapter(deepgram_fake)
+    stt = adapter(deepgram_sdk)
     await stt.connect()
     try:
         # when two utterances are spoken
@@ -161,9 +164,11 @@ async def test_each_finalized_utterance_takes_the_next_scripted_transcript(deepg
     assert finals == ["I need to book a table for two.", "Tomorrow at seven."]
 
 
-async def test_finalize_flushes_the_current_utterance(deepgram_fake: FakeDeepgram) -> None:
+async def test_finalize_flushes_the_current_utterance(
+    deepgram_fake: FakeDeepgram, deepgram_sdk: AsyncDeepgramClient
+) -> None:
     # given speech in progress with no trailing silence yet
-    stt = adapter(deepgram_fake)
+    stt = adapter(deepgram_sdk)
     await stt.connect()
     try:
         collecting = asyncio.create_task(collect(stt.events(), lambda e: isinstance(e, Transcript) and e.is_final))
@@ -181,26 +186,28 @@ async def test_finalize_flushes_the_current_utterance(deepgram_fake: FakeDeepgra
     assert final.text == "I need to book a table for two."
 
 
-async def test_a_wrong_key_fails_without_retrying(deepgram_fake: FakeDeepgram, fast_retry: RetryPolicy) -> None:
+async def test_a_wrong_key_fails_without_retrying(
+    deepgram_fake: FakeDeepgram, deepgram_sdk_wrong_key: AsyncDeepgramClient, fast_retry: RetryPolicy
+) -> None:
     # given an adapter with a bad key
-    stt = DeepgramSpeechToText(api_key="wrong", ws_url=deepgram_fake.ws_url, retry=fast_retry)
+    stt = DeepgramSpeechToText(deepgram_sdk_wrong_key, retry=fast_retry)
 
     # when it connects, then a non-retryable ProviderError names the provider and hides the key
     with pytest.raises(ProviderError) as caught:
         await stt.connect()
     assert caught.value.provider == "deepgram"
     assert not caught.value.retryable
-    assert "wrong" not in str(caught.value)
+    assert "wrong-key" not in str(caught.value)
     assert deepgram_fake.rejected == [401]
 
 
 async def test_a_refused_handshake_is_retried_by_the_policy(
-    deepgram_fake: FakeDeepgram, fast_retry: RetryPolicy
+    deepgram_fake: FakeDeepgram, deepgram_sdk: AsyncDeepgramClient, fast_retry: RetryPolicy
 ) -> None:
     # given Deepgram refuses the next two handshakes with 503
     deepgram_fake.faults.reject_status = 503
     deepgram_fake.faults.reject_times = 2
-    stt = adapter(deepgram_fake, retry=fast_retry)
+    stt = adapter(deepgram_sdk, retry=fast_retry)
 
     # when the adapter connects
     await stt.connect()
@@ -211,10 +218,12 @@ async def test_a_refused_handshake_is_retried_by_the_policy(
     assert len(deepgram_fake.sessions) == 1
 
 
-async def test_a_socket_dropped_mid_utterance_surfaces_as_a_retryable_error(deepgram_fake: FakeDeepgram) -> None:
+async def test_a_socket_dropped_mid_utterance_surfaces_as_a_retryable_error(
+    deepgram_fake: FakeDeepgram, deepgram_sdk: AsyncDeepgramClient
+) -> None:
     # given the fake will cut the connection when the caller starts speaking
     deepgram_fake.faults.drop_at_next_utterance = True
-    stt = adapter(deepgram_fake)
+    stt = adapter(deepgram_sdk)
     await stt.connect()
     try:
         # when speech is streamed, then events() raises a retryable ProviderError
@@ -229,10 +238,12 @@ async def test_a_socket_dropped_mid_utterance_surfaces_as_a_retryable_error(deep
         await stt.aclose()
 
 
-async def test_a_deepgram_error_message_raises_provider_error(deepgram_fake: FakeDeepgram) -> None:
+async def test_a_deepgram_error_message_raises_provider_error(
+    deepgram_fake: FakeDeepgram, deepgram_sdk: AsyncDeepgramClient
+) -> None:
     # given the fake will answer the next utterance with an Error message
     deepgram_fake.faults.error_at_next_utterance = "DATA-0000 bad audio"
-    stt = adapter(deepgram_fake)
+    stt = adapter(deepgram_sdk)
     await stt.connect()
     try:
         collecting = asyncio.create_task(collect(stt.events(), lambda e: False))
@@ -245,4 +256,3 @@ async def test_a_deepgram_error_message_raises_provider_error(deepgram_fake: Fak
         assert "DATA-0000" in str(caught.value)
     finally:
         await stt.aclose()
-

@@ -21,6 +21,7 @@ import secrets
 import threading
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 from fakes._http import Exchange, HttpFake, HttpRequest
 
@@ -81,7 +82,7 @@ class FakeTelnyxRest(HttpFake):
         parts = request.path.strip("/").split("/")
         if request.method != "POST" or len(parts) != 5 or parts[:2] != ["v2", "calls"] or parts[3] != "actions":
             return _errors(404, "10005", "Resource not found", f"{request.method} {request.path}")
-        call_control_id, action = parts[2], parts[4]
+        call_control_id, action = unquote(parts[2]), parts[4]
         try:
             body = request.json() or {}
         except ValueError:

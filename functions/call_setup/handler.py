@@ -39,12 +39,14 @@ def _respond(route: str, reply: Reply) -> Response[str]:
 @app.exception_handler(ProviderError)  # type: ignore[untyped-decorator]
 def carrier_api_failed(exc: ProviderError) -> Response[str]:
     # 5xx makes the carrier retry the webhook; every step before the failed command is idempotent.
+    metrics.add_metric(name="CarrierApiFailed", unit=MetricUnit.Count, value=1)
     logger.error("carrier API call failed", extra={"provider": exc.provider, "retryable": exc.retryable})
     return Response(status_code=502, content_type="text/plain", body="carrier API unavailable")
 
 
 @app.exception_handler(EventPublishError)  # type: ignore[untyped-decorator]
 def bus_unavailable(exc: EventPublishError) -> Response[str]:
+    metrics.add_metric(name="EventPublishFailed", unit=MetricUnit.Count, value=1)
     logger.error("event not published", extra={"error_codes": list(exc.error_codes)})
     return Response(status_code=503, content_type="text/plain", body="event bus unavailable")
 

@@ -92,7 +92,7 @@ class TelnyxCallControl:
         self._command(call_control_id, "reject", {"cause": cause, "command_id": command_id})
 
     def _command(self, call_control_id: str, action: str, body: dict[str, Any]) -> None:
-        url = f"{self._base_url}/v2/calls/{quote(call_control_id, safe='')}/actions/{action}"
+        url = f"{self._base_url}/v2/calls/{quote(call_control_id, safe=':')}/actions/{action}"
         try:
             response = self._session.post(
                 url,

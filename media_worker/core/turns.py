@@ -32,6 +32,7 @@ from .replies import start_response
 from .state import CallerTurn, CallState, Phase, TurnRecord
 
 DTMF_DIGITS = frozenset("0123456789*#ABCD")
+COMMITTED_SLACK_S = 0.05
 INACTIVE = frozenset({Phase.CONNECTING, Phase.ENDED})
 TURN_PHASES = frozenset({Phase.LISTENING, Phase.GREETING})
 """Phases in which a caller turn may end (elsewhere the agent holds the floor or the turn is already committed)."""
@@ -53,8 +54,10 @@ def on_speech_started(s: CallState, out: Out, e: CallerSpeechStarted) -> CallSta
 def on_transcript(s: CallState, out: Out, e: TranscriptUpdated) -> CallState:
     if s.phase in INACTIVE:
         return s
-    if e.words and e.words[-1].end_s <= s.committed_until_s:
+    fresh = _without_committed_words(e, s.committed_until_s)
+    if fresh is None:
         return s  # a late result for words already committed
+    e = fresh
     s = replace(s, caller=_updated(s.caller, e))
     if not s.caller.text and not s.caller.dtmf:
         if s.audible:
@@ -167,6 +170,23 @@ def commit_turn(s: CallState, out: Out, now_ms: float, *, cause: str) -> CallSta
     if s.tool_round is not None:
         return transition(s, out, Phase.TOOL, now_ms, "awaiting_tool_results")
     return start_response(s, out, now_ms, resumable=True, cause=cause)
+
+
+def _without_committed_words(e: TranscriptUpdated, committed_until_s: float) -> TranscriptUpdated | None:
+    """Drop words of audio already committed to a turn (a late or revised STT result for them).
+
+    Returns ``None`` when nothing new is left. STT revisions may shift word
+    times slightly, so a word counts as committed when it starts before the
+    committed end.
+    """
+    if not e.words or committed_until_s < 0:
+        return e
+    fresh = tuple(w for w in e.words if w.start_s >= committed_until_s - COMMITTED_SLACK_S)
+    if not fresh:
+        return None
+    if len(fresh) == len(e.words):
+        return e
+    return replace(e, text=" ".join(w.text for w in fresh), words=fresh)
 
 
 def _updated(caller: CallerTurn, e: TranscriptUpdated) -> CallerTurn:

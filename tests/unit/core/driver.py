@@ -62,6 +62,8 @@ class Call:
         self.stt_s = 0.0
         self.echoed: set[str] = set()
         self.timers: dict[str, tuple[float, int]] = {}
+        self.heard: list[tuple[tuple[Word, ...], str]] = []
+        self.segment_start_s = 0.0
 
     # -- feeding facts -------------------------------------------------------
 
@@ -116,9 +118,13 @@ class Call:
         tokens = text.split()
         ws: tuple[Word, ...] = ()
         if words and tokens:
-            step_s = 0.25
-            start = self.stt_s - step_s * len(tokens)
+            # words fill the time since the previous segment, at most 250 ms each
+            start = max(self.stt_s - 0.25 * len(tokens), self.segment_start_s)
+            step_s = (self.stt_s - start) / len(tokens)
             ws = tuple(Word(t, start + i * step_s, start + (i + 1) * step_s) for i, t in enumerate(tokens))
+            if final:
+                self.segment_start_s = self.stt_s
+        self.heard.append((ws, text))
         return self.feed(
             TranscriptUpdated(now_ms=self.now, text=text, is_final=final, speech_final=speech_final, words=ws)
         )

@@ -78,7 +78,12 @@ def test_twilio_media_decodes_payload_and_string_numbers() -> None:
 
 
 def test_twilio_dtmf_mark_stop() -> None:
-    dtmf = {"event": "dtmf", "streamSid": "MZ1", "sequenceNumber": "5", "dtmf": {"track": "inbound_track", "digit": "7"}}
+    dtmf = {
+        "event": "dtmf",
+        "streamSid": "MZ1",
+        "sequenceNumber": "5",
+        "dtmf": {"track": "inbound_track", "digit": "7"},
+    }
     mark = {"event": "mark", "streamSid": "MZ1", "sequenceNumber": "6", "mark": {"name": "r2@400"}}
     stop = {"event": "stop", "streamSid": "MZ1", "sequenceNumber": "7", "stop": {"accountSid": "AC1", "callSid": "CA1"}}
     assert twilio.parse(frame(dtmf)) == DtmfEvent(stream_id="MZ1", digit="7", track="inbound_track", sequence=5)

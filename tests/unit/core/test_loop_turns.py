@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from media_worker.core import (
     CallConfig,
     CallLoop,
@@ -14,6 +16,8 @@ from media_worker.core import (
     StreamStarted,
     SynthesizeClause,
     Timer,
+    TranscriptUpdated,
+    Word,
 )
 
 from .driver import GREETING, Call, config, of
@@ -181,7 +185,8 @@ def test_late_final_for_committed_words_does_not_reopen_the_turn() -> None:
     call.greet()
     call.hear("What time is it?", final=True, speech_final=True)
     # when the STT repeats a result for the same words
-    out = call.hear("What time is it?", final=True)
+    words = of_words(call, "What time is it?")
+    out = call.feed(TranscriptUpdated(now_ms=call.now, text="What time is it?", is_final=True, words=words))
     # then it is ignored
     assert not of(out, Interrupt)
     assert call.state.phase == Phase.THINKING
@@ -219,3 +224,39 @@ def test_call_loop_wrapper_queues_commands_in_order() -> None:
     assert loop.commands_to_execute() == []
     assert loop.state.phase == Phase.GREETING
     assert not loop.ended
+
+
+def test_revised_final_for_words_committed_by_the_fallback_is_ignored() -> None:
+    # given a turn committed by the silence fallback from an interim result
+    call = Call()
+    call.greet()
+    call.hear("what time do you close")
+    call.advance(900)
+    assert call.state.phase == Phase.THINKING
+    # when the STT's final for the same audio arrives with slightly shifted word times
+    words = tuple(replace(w, end_s=w.end_s + 0.03) for w in of_words(call, "what time do you close"))
+    out = call.feed(TranscriptUpdated(now_ms=call.now, text="What time do you close?", is_final=True, words=words))
+    # then the reply is not dropped
+    assert not of(out, Interrupt)
+    assert call.state.phase == Phase.THINKING
+
+
+def test_result_overlapping_committed_words_keeps_only_the_new_ones() -> None:
+    call = Call()
+    call.greet()
+    call.hear("I want to book", final=True)
+    call.advance(900)
+    committed = list(of_words(call, "I want to book"))
+    call.advance(500)
+    new = [Word("tonight", call.stt_s - 0.3, call.stt_s)]
+    call.feed(TranscriptUpdated(now_ms=call.now, text="book tonight", is_final=True, words=(committed[-1], *new)))
+    assert call.state.caller.text.endswith("tonight")
+    assert "book" not in call.state.caller.text.split()[-1:]
+
+
+def of_words(call: Call, text: str) -> tuple[Word, ...]:
+    """The word timings the driver gave ``text`` when it was heard (the last hearing of it)."""
+    for event_words, event_text in reversed(call.heard):
+        if event_text == text:
+            return event_words
+    raise AssertionError(f"{text!r} was never heard")

@@ -75,7 +75,7 @@ def twilio_status() -> Response[str]:
 
 @app.post("/telnyx/webhook")
 def telnyx_webhook() -> Response[str]:
-    reply = services.get().telnyx.handle(_request("/telnyx/webhook"))
+    reply = services.get().telnyx().handle(_request("/telnyx/webhook"))
     return _respond("telnyx_webhook", reply)
 
 

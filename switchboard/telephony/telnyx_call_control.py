@@ -10,12 +10,13 @@ from __future__ import annotations
 import base64
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
 
-import requests
-
 from ..errors import ProviderError
+
+if TYPE_CHECKING:  # imported on first use: call setup's Twilio path never needs it
+    import requests
 
 DEFAULT_API_BASE_URL = "https://api.telnyx.com"
 ENV_TELNYX_API_BASE_URL = "TELNYX_API_BASE_URL"
@@ -92,6 +93,8 @@ class TelnyxCallControl:
         self._command(call_control_id, "reject", {"cause": cause, "command_id": command_id})
 
     def _command(self, call_control_id: str, action: str, body: dict[str, Any]) -> None:
+        import requests
+
         url = f"{self._base_url}/v2/calls/{quote(call_control_id, safe=':')}/actions/{action}"
         try:
             response = self._session.post(

@@ -1,5 +1,7 @@
 """Provider roles (small Protocols), their SDK adapters, settings and the one retry policy."""
 
+from typing import TYPE_CHECKING
+
 from media_worker.providers.base import (
     Finished,
     LanguageModel,
@@ -51,3 +53,9 @@ __all__ = [
     "openai_client",
     "retryable_status",
 ]
+
+if TYPE_CHECKING:  # mypy proves each adapter satisfies its role
+    _stt: type[SpeechToText] = DeepgramSpeechToText
+    _llm: type[LanguageModel] = OpenAILanguageModel
+    _tts: type[TextToSpeech] = CartesiaTextToSpeech
+    _utterance: type[TtsUtterance] = CartesiaUtterance

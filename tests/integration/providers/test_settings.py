@@ -9,10 +9,13 @@ from fakes.audio import frames, silence, speech_like_mulaw
 from media_worker.providers import (
     CartesiaTextToSpeech,
     DeepgramSpeechToText,
+    LanguageModel,
     OpenAILanguageModel,
     ProviderClients,
     ProviderSettings,
+    SpeechToText,
     TextDelta,
+    TextToSpeech,
 )
 
 
@@ -67,6 +70,9 @@ async def test_endpoints_from_the_environment_reach_all_three_providers(
     llm = OpenAILanguageModel(clients.openai, model="gpt-test")
     tts = CartesiaTextToSpeech(clients.cartesia, voice_id="voice-1")
     openai_fake.push(TextReply("Hi."))
+    assert isinstance(stt, SpeechToText)
+    assert isinstance(llm, LanguageModel)
+    assert isinstance(tts, TextToSpeech)
 
     # when each is used once
     await stt.connect()

@@ -82,6 +82,10 @@ class CrmFake(HttpFake):
     def fail_times(self, route: str, times: int, status: int = 500, retry_after: str | None = None) -> None:
         self.fail(route, *[Fault(status=status, retry_after=retry_after)] * times)
 
+    def clear_faults(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
     def calls_to(self, route: str) -> list[Recorded]:
         return [r for r in self.requests if r.route == route]
 

@@ -14,6 +14,8 @@ CallRecord        TENANT#{tenant}              CALL#{call}                 TENAN
 carrier call      CARRIERCALL#{carrier}#{sid}  CALL                        -  (webhook retries)
 active-call lease TENANT#{tenant}              ACTIVE#{call}               -  (concurrency limit; TTL)
 credential marker TENANT#{tenant}              CREDENTIAL#{provider}       -  (no values; see secrets.py)
+call cost         TENANT#{tenant}              COST#{yyyy-mm-dd}#{call}    -  (cost ledger, no TTL; cost_ledger.py)
+post_call step    TENANT#{tenant}              IDEM#{step}#{md5}           -  (Powertools idempotency; TTL)
 ================  ===========================  ==========================  =================================
 
 Every partition that holds tenant data starts with ``TENANT#{tenant}``, and every

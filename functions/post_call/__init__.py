@@ -1,0 +1,1 @@
+"""The post_call Lambda: call.ended -> analysis -> cost ledger -> CRM writeback."""

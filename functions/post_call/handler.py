@@ -1,0 +1,41 @@
+"""post_call Lambda: an SQS batch of EventBridge ``call.ended`` envelopes, with partial batch failures.
+
+A record fails (and SQS redelivers it, then moves it to the DLQ after ``maxReceiveCount``)
+when its event is invalid or a step raised; the other records of the batch are unaffected.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from functions.post_call.services import post_call_service
+from switchboard.events import CallEnded, parse_event
+
+logger = Logger()
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+"""A batch whose records all failed is reported record by record too (not raised), like any other."""
+
+
+def record_handler(record: SQSRecord) -> None:
+    envelope = json.loads(record.body)
+    event = parse_event(envelope["detail"])
+    if not isinstance(event, CallEnded):
+        logger.warning("ignoring an event post_call does not consume", extra={"type": event.type})
+        return
+    logger.append_keys(call_id=event.call_id, tenant_id=event.tenant_id)
+    receive_count = int(record.attributes.approximate_receive_count or 1)
+    post_call_service().handle(event, receive_count=receive_count)
+
+
+@logger.inject_lambda_context
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    post_call_service().idempotency.register_lambda_context(context)
+    response = process_partial_response(event=event, record_handler=record_handler, processor=processor,
+                                        context=context)
+    return dict(response)

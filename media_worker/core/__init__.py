@@ -55,14 +55,25 @@ Marks and heard text
     The core answers ``TtsAudioReceived`` with ``SendMark`` about every
     ``mark_interval_ms`` of audio, and ``TtsFinished`` with an end mark.
     Mark names are ``"<response_id>@<audio offset ms>"`` and
-    ``"<response_id>@end"``; the runtime passes them through verbatim. An
+    ``"<response_id>@end"``; the runtime passes them through verbatim (also
+    for the fallback clip, whose frames it reports with ``AudioFramesSent``
+    under the clip's id). An
     echoed offset mark is audio the caller heard; the end mark echo means
     the speech played to its end. On an interruption the core cuts the
     assistant's turn (context and transcript) to the text heard up to the
     playback position (see :mod:`.heard`). Marks echoed after an
     ``Interrupt`` (carriers echo marks dropped by ``clear``) are ignored.
     The core never lets two responses synthesise at once, so the lane holds
-    their audio in order.
+    their audio in order. After ``Interrupt`` or ``CancelResponse`` the
+    runtime drops any audio that still arrives for those ids; the core
+    ignores late facts about them.
+
+Minimal runtime loop::
+
+    loop = CallLoop(call_id, CallConfig.from_assistant(assistant))
+    loop.receive(StreamStarted(now_ms=clock_ms()))
+    for command in loop.commands_to_execute():
+        execute(command)          # match on the command classes below
 """
 
 from .clauses import ClauseSplitter

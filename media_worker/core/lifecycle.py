@@ -59,7 +59,7 @@ def after_speech_done(s: CallState, out: Out, now_ms: float) -> CallState:
         return s
     if s.ending is not None:
         return end_now(s, out, now_ms, s.ending.reason)
-    if s.phase in (Phase.GREETING, Phase.SPEAKING) and s.response is None:
+    if s.phase in (Phase.GREETING, Phase.THINKING, Phase.SPEAKING) and s.response is None:
         s = transition(s, out, Phase.LISTENING, now_ms, "playback_done")
         return arm_idle(s, out)
     if s.phase == Phase.LISTENING and s.caller.is_empty:

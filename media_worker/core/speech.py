@@ -45,6 +45,11 @@ def finish(s: CallState, out: Out, response_id: str) -> CallState:
         return s
     if not speech.released:
         return _put(s, replace(speech, finish_requested=True))
+    if not speech.text:
+        # nothing was ever sent to the TTS: there is no context to flush, so end it here
+        out.append(SendMark(name=end_mark_name(response_id)))
+        s = _put(s, replace(speech, finish_requested=True, finish_sent=True, tts_done=True))
+        return _release_next(s, out, now_ms=speech.created_at_ms)
     out.append(FinishSpeech(response_id=response_id))
     return _put(s, replace(speech, finish_requested=True, finish_sent=True))
 

@@ -208,3 +208,23 @@ def test_unfinished_caller_words_are_kept_when_the_caller_hangs_up() -> None:
     call.hear("actually never mind")
     call.feed(CarrierStreamStopped(now_ms=call.now))
     assert transcript_turns(call.state)[-1].text == "actually never mind"
+
+
+def test_empty_reply_hands_the_floor_back() -> None:
+    call = listening_call()
+    call.hear("hmm let me think.", final=True, speech_final=True)
+    out = call.llm()
+    assert not of(out, SynthesizeClause)
+    assert call.state.phase == Phase.LISTENING
+    assert call.armed(Timer.IDLE) is not None
+
+
+def test_whitespace_only_reply_never_reaches_tts_and_still_completes() -> None:
+    call = listening_call()
+    call.hear("hello.", final=True, speech_final=True)
+    rid = call.last_response_id()
+    out = call.llm("  ")
+    assert not of(out, SynthesizeClause) and not of(out, FinishSpeech)
+    assert of(out, SendMark)[-1].name == f"{rid}@end"
+    call.play_marks()
+    assert call.state.phase == Phase.LISTENING

@@ -245,3 +245,19 @@ def test_transfer_is_not_offered_without_destinations() -> None:
     names = [t["function"]["name"] for t in of(call.log, StartResponse)[-1].tools]
     assert "transfer_call" not in names
     assert Timer.TOOL_SLOW not in call.state.timers
+
+
+def test_reply_waits_for_the_filler_audio_so_the_lane_never_interleaves() -> None:
+    # given the filler is still being synthesised when the results arrive
+    call = tool_call()
+    call.tool_call("c1", "check_availability")
+    call.llm()
+    filler = of(call.advance(700), SynthesizeClause)[0].response_id
+    reply = of(result(call, "c1", {"tables": 2}), StartResponse)[0].response_id  # type: ignore[arg-type]
+    # when the reply streams, its text is held back
+    out = call.llm("We have two tables. ", response_id=reply)
+    assert not of(out, SynthesizeClause) and not of(out, FinishSpeech)
+    # then released, in order, once the filler's audio is complete
+    out = call.synthesize(filler, 800)
+    assert [(c.response_id, c.text) for c in of(out, SynthesizeClause)] == [(reply, "We have two tables. ")]
+    assert [c.response_id for c in of(out, FinishSpeech)] == [reply]

@@ -11,7 +11,6 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import jsii
 from aws_cdk import AssetHashType, BundlingOptions, DockerImage, IgnoreMode, ILocalBundling
@@ -54,7 +53,7 @@ class PipLayerBundling:
     def __init__(self, requirements: Path) -> None:
         self._requirements = requirements
 
-    def try_bundle(self, output_dir: str, **_options: Any) -> bool:
+    def try_bundle(self, output_dir: str, options: BundlingOptions) -> bool:
         command = pip_install_command(self._requirements, Path(output_dir) / "python")
         done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603 - fixed argv
         if done.returncode != 0:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +15,7 @@ from aws_cdk.assertions import Match
 
 from infra.config import StageConfig, StageConfigError
 
-from .conftest import CDK_JSON, Synth, cdk_json_context, synthesize
+from .conftest import CDK_JSON, REPO_ROOT, Synth, cdk_json_context, synthesize
 
 
 def test_app_synthesizes_the_default_stage_from_cdk_json(dev: Synth) -> None:
@@ -80,3 +84,57 @@ def test_stage_settings_reach_the_template(dev: Synth, dev_stage: dict[str, Any]
     )
     dev.template.has_output("MediaWssUrl", {"Value": f"wss://{dev_stage['media_domain']}"})
     dev.template.has_output("ApiUrl", {"Value": Match.any_value()})
+
+
+def _references(node: Any) -> set[str]:
+    if isinstance(node, dict):
+        if set(node) == {"Ref"}:
+            return {node["Ref"]}
+        if set(node) == {"Fn::GetAtt"}:
+            return {node["Fn::GetAtt"][0]}
+        if "Fn::Sub" in node and isinstance(node["Fn::Sub"], str):
+            return {ref.split(".")[0] for ref in re.findall(r"\$\{([^}!]+)\}", node["Fn::Sub"])}
+        return set().union(*(_references(value) for value in node.values())) if node else set()
+    if isinstance(node, list):
+        return set().union(*(_references(item) for item in node)) if node else set()
+    return set()
+
+
+def test_template_has_no_dependency_cycles(dev: Synth) -> None:
+    # given every Ref/GetAtt/DependsOn edge between resources / then CloudFormation can order them (no cycle)
+    resources = dev.resources
+    edges = {
+        logical_id: (_references(resource.get("Properties", {})) | set(resource.get("DependsOn", []))) & set(resources)
+        for logical_id, resource in resources.items()
+    }
+    done: set[str] = set()
+    visiting: set[str] = set()
+
+    def visit(node: str, path: tuple[str, ...]) -> None:
+        assert node not in visiting, f"dependency cycle: {' -> '.join((*path, node))}"
+        if node in done:
+            return
+        visiting.add(node)
+        for dependency in edges[node]:
+            visit(dependency, (*path, node))
+        visiting.discard(node)
+        done.add(node)
+
+    for logical_id in resources:
+        visit(logical_id, ())
+
+
+def test_app_entry_point_synthesizes_as_the_cli_runs_it(tmp_path: Path) -> None:
+    # given the context the CDK CLI passes (cdk.json + skipped bundling) / when `python app.py` runs / then it writes
+    # the stack template and exits 0
+    env = {
+        **os.environ,
+        "CDK_CONTEXT_JSON": json.dumps({**cdk_json_context(), "aws:cdk:bundling-stacks": []}),
+        "CDK_OUTDIR": str(tmp_path),
+        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+    }
+    done = subprocess.run([sys.executable, str(REPO_ROOT / "app.py")], env=env, cwd=REPO_ROOT,
+                          capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stderr[-3000:]
+    template = json.loads((tmp_path / "Switchboard-dev.template.json").read_text())
+    assert any(r["Type"] == "AWS::ECS::Service" for r in template["Resources"].values())

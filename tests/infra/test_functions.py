@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aws_cdk import BundlingOptions, DockerImage
 from aws_cdk.assertions import Match
 
 from infra.assets import LAMBDA_PLATFORM, LayerBundlingError, PipLayerBundling, pip_install_command
@@ -121,7 +122,7 @@ def test_layer_bundling_failure_is_a_typed_error_not_a_docker_fallback(tmp_path:
     # given a requirements file that does not exist / when the local bundler runs / then it raises with pip's output
     bundler = PipLayerBundling(tmp_path / "missing-requirements.txt")
     with pytest.raises(LayerBundlingError, match="missing-requirements.txt"):
-        bundler.try_bundle(str(tmp_path / "out"))
+        bundler.try_bundle(str(tmp_path / "out"), BundlingOptions(image=DockerImage.from_registry("unused")))
 
 
 def test_layer_is_an_asset_even_when_bundling_is_skipped(dev: Synth) -> None:

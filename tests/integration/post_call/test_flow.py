@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
 from fakes._crm import Fault
 from fakes.openai import TextReply
-from functions.post_call import services
+from functions.post_call import handler, services
 from functions.post_call.redrive import redrive
 from switchboard.cost_ledger import cost_totals
+from switchboard.events import CallEnded, parse_event
 from switchboard.store import calls
 
-from .conftest import TENANT, Stack
+from .conftest import TENANT, FakeLambdaContext, Stack
 
 
 def detail_types(events: list[dict]) -> list[str]:
@@ -186,3 +189,21 @@ def test_ledger_layers_add_up(stack: Stack) -> None:
     (total,) = cost_totals(stack.table, TENANT, period="month", since=date(2026, 11, 1), until=date(2026, 11, 30))
     assert total.period == "2026-11"
     assert sum(Decimal(str(v)) for v in total.by_layer.values()) == Decimal("0.0496")
+
+
+EVENTS = Path(__file__).parents[2] / "events"
+
+
+def test_a_captured_batch_reports_only_the_invalid_record_as_failed(stack: Stack) -> None:
+    # given a captured SQS batch: an invalid call.ended (unknown carrier in usage) and a valid one
+    stack.kit.seed_contact(stack.crm, "+14155550123")
+    event = json.loads((EVENTS / "post_call_sqs_mixed_batch.json").read_text())
+    valid = parse_event(json.loads(event["Records"][1]["body"])["detail"])
+    assert isinstance(valid, CallEnded)
+    stack.ensure_call_record(valid)
+    # when the handler runs on it
+    response = handler.lambda_handler(event, FakeLambdaContext())  # type: ignore[arg-type]
+    # then only the invalid record is reported, and the valid one was written
+    assert response == {"batchItemFailures": [{"itemIdentifier": "22222222-2222-4222-8222-222222222222"}]}
+    assert len(stack.kit.records(stack.crm)) == 1
+    assert calls.get_call(stack.table, TENANT, "ca_evt_1").analysis is not None

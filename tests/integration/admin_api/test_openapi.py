@@ -1,0 +1,32 @@
+"""The OpenAPI document is served at /v1/openapi.json, is valid OpenAPI 3.1 and documents every route."""
+
+from __future__ import annotations
+
+from openapi_spec_validator import validate
+
+from switchboard.resources import requires_api_key
+
+from ._api import call
+
+
+def test_the_document_is_served_without_a_key_and_is_valid() -> None:
+    assert not requires_api_key("GET", "/v1/openapi.json")
+
+    response = call("GET", "/v1/openapi.json")
+
+    assert response.status == 200 and response.content_type.startswith("application/json")
+    document = response.json()
+    validate(document)
+    assert document["openapi"].startswith("3.1")
+
+
+def test_every_tenant_route_documents_problem_responses() -> None:
+    document = call("GET", "/v1/openapi.json").json()
+
+    operations = [op for item in document["paths"].values() for op in item.values()]
+
+    assert len(operations) >= 20
+    for operation in operations:
+        if operation.get("summary") == "Assistant templates":
+            continue
+        assert "application/problem+json" in operation["responses"]["404"]["content"], operation["operationId"]

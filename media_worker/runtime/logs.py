@@ -1,0 +1,74 @@
+"""Structured JSON logging for the worker: one JSON object per line on stdout, with the call id.
+
+``configure_logging()`` installs :class:`JsonFormatter` on the root logger (the composition
+root calls it once). Anything passed through ``extra=`` becomes a field of the line, so
+``log.info("transition", extra={"call_id": ..., "mono_ms": ...})`` is queryable in CloudWatch
+Logs Insights. Writing one short line to stdout is the only I/O done on the event loop.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from typing import Any, TextIO
+
+_STANDARD = frozenset(
+    vars(logging.LogRecord("", 0, "", 0, "", None, None)).keys() | {"message", "asctime", "taskName"}
+)
+
+
+class JsonFormatter(logging.Formatter):
+    """``{"ts", "level", "logger", "msg", ...extra}`` on one line; exceptions as ``error``."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "ts": round(record.created, 3),
+            "level": record.levelname,
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        for key, value in vars(record).items():
+            if key not in _STANDARD and not key.startswith("_"):
+                line[key] = value
+        if record.exc_info and record.exc_info[1] is not None:
+            line["error"] = f"{type(record.exc_info[1]).__name__}: {record.exc_info[1]}"
+        return json.dumps(line, default=str, separators=(",", ":"))
+
+
+def configure_logging(level: int = logging.INFO, stream: TextIO | None = None) -> None:
+    """Route every logger through one JSON handler on ``stream`` (stdout by default)."""
+    handler = logging.StreamHandler(stream or sys.stdout)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+
+
+def monotonic_ms() -> float:
+    """The runtime's clock for facts, spans and log lines."""
+    return time.monotonic() * 1000.0
+
+
+class CallLogger:
+    """A logger bound to one call: every line carries ``call_id`` and a monotonic ``mono_ms``."""
+
+    def __init__(self, call_id: str, logger: logging.Logger | None = None) -> None:
+        self.call_id = call_id
+        self._log = logger or logging.getLogger("media_worker.call")
+
+    def info(self, msg: str, **fields: Any) -> None:
+        self._emit(logging.INFO, msg, fields)
+
+    def warning(self, msg: str, **fields: Any) -> None:
+        self._emit(logging.WARNING, msg, fields)
+
+    def error(self, msg: str, **fields: Any) -> None:
+        self._emit(logging.ERROR, msg, fields)
+
+    def _emit(self, level: int, msg: str, fields: dict[str, Any]) -> None:
+        if not self._log.isEnabledFor(level):
+            return
+        fields.setdefault("mono_ms", round(monotonic_ms(), 1))
+        self._log.log(level, msg, extra={"call_id": self.call_id, **fields})

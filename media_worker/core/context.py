@@ -69,7 +69,10 @@ class Conversation:
         return replace(self, messages=self.messages[:-1]), last.content or ""
 
     def with_assistant(self, response_id: str, text: str, tool_calls: tuple[ToolCall, ...] = ()) -> Conversation:
-        """Record what the assistant said (replacing an earlier message of the same response)."""
+        """Record what the assistant said, replacing the text of an earlier message of the same response.
+
+        Tool calls accumulate: once asked for, a call stays (its result must follow it).
+        """
         index = self._assistant_index(response_id)
         content = text if text or not tool_calls else None
         if index is None:
@@ -79,9 +82,10 @@ class Conversation:
                 self, messages=(*self.messages, Message("assistant", content, tool_calls, None, response_id))
             )
         old = self.messages[index]
-        if not text and not old.tool_calls:
+        calls = old.tool_calls + tuple(c for c in tool_calls if c not in old.tool_calls)
+        if not text and not calls:
             return replace(self, messages=self.messages[:index] + self.messages[index + 1 :])
-        new = replace(old, content=text if text or not old.tool_calls else None)
+        new = replace(old, content=text if text or not calls else None, tool_calls=calls)
         return replace(self, messages=(*self.messages[:index], new, *self.messages[index + 1 :]))
 
     def has_assistant(self, response_id: str) -> bool:

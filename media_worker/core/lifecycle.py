@@ -37,7 +37,7 @@ def on_stream_started(s: CallState, out: Out, e: StreamStarted) -> CallState:
     s = transition(s, out, Phase.GREETING, e.now_ms, "stream_started")
     s, response_id = next_response_id(s)
     s = speak(s, out, response_id, SpeechKind.GREETING, greeting, e.now_ms, turn_index=0)
-    return finish(s, out, response_id)
+    return finish(s, out, response_id, e.now_ms)
 
 
 def on_mark(s: CallState, out: Out, e: PlaybackMarked) -> CallState:
@@ -79,7 +79,7 @@ def on_idle_timer(s: CallState, out: Out, now_ms: float, generation: int) -> Cal
     s = replace(s, idle_prompted=True)
     s, response_id = next_response_id(s)
     s = speak(s, out, response_id, SpeechKind.IDLE_PROMPT, s.config.phrases.idle_prompt, now_ms, s.turn_index)
-    return finish(s, out, response_id)
+    return finish(s, out, response_id, now_ms)
 
 
 def on_max_duration(s: CallState, out: Out, now_ms: float, generation: int) -> CallState:
@@ -93,7 +93,7 @@ def on_max_duration(s: CallState, out: Out, now_ms: float, generation: int) -> C
     s = replace(s, ending=Ending(reason="max_duration"), tool_round=None)
     s, response_id = next_response_id(s)
     s = speak(s, out, response_id, SpeechKind.GOODBYE, s.config.phrases.max_duration_goodbye, now_ms, s.turn_index)
-    s = finish(s, out, response_id)
+    s = finish(s, out, response_id, now_ms)
     return arm_timer(s, out, Timer.END_GRACE, s.config.policy.end_grace_ms)
 
 

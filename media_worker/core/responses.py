@@ -57,7 +57,7 @@ def on_llm_completed(s: CallState, out: Out, e: LlmResponseCompleted) -> CallSta
     if r.tool_calls:
         s = begin_round(s, out, r, e.now_ms)
     if s.speech(r.response_id) is not None:
-        return finish(s, out, r.response_id)
+        return finish(s, out, r.response_id, e.now_ms)
     if s.phase == Phase.THINKING and not s.speeches:
         s = transition(s, out, Phase.LISTENING, e.now_ms, "empty_reply")
         return arm_idle(s, out)
@@ -74,4 +74,4 @@ def on_llm_failed(s: CallState, out: Out, e: LlmFailed) -> CallState:
     kind = SpeechKind.REPLY if spoken else SpeechKind.APOLOGY
     text = (" " if spoken else "") + s.config.phrases.apology  # after whatever part of the reply was spoken
     s = speak(s, out, r.response_id, kind, text, e.now_ms, r.turn_index)
-    return finish(s, out, r.response_id)
+    return finish(s, out, r.response_id, e.now_ms)

@@ -38,7 +38,7 @@ def say(s: CallState, out: Out, response_id: str, text: str, now_ms: float) -> C
     return record_span(s, out, Span.FIRST_CLAUSE_TO_TTS, now_ms, turn_index=speech.turn_index, response_id=response_id)
 
 
-def finish(s: CallState, out: Out, response_id: str) -> CallState:
+def finish(s: CallState, out: Out, response_id: str, now_ms: float) -> CallState:
     """No more text for this speech."""
     speech = s.speech(response_id)
     if speech is None or speech.finish_sent:
@@ -49,7 +49,7 @@ def finish(s: CallState, out: Out, response_id: str) -> CallState:
         # nothing was ever sent to the TTS: there is no context to flush, so end it here
         out.append(SendMark(name=end_mark_name(response_id)))
         s = _put(s, replace(speech, finish_requested=True, finish_sent=True, tts_done=True))
-        return _release_next(s, out, now_ms=speech.created_at_ms)
+        return _release_next(s, out, now_ms)
     out.append(FinishSpeech(response_id=response_id))
     return _put(s, replace(speech, finish_requested=True, finish_sent=True))
 
@@ -78,8 +78,8 @@ def on_tts_words(s: CallState, e: TtsWordsTimed) -> CallState:
 def on_tts_finished(s: CallState, out: Out, e: TtsFinished) -> CallState:
     """All audio of a speech is on the lane: mark its end and release the next speech."""
     speech = s.speech(e.response_id)
-    if speech is None or speech.tts_done:
-        return s
+    if speech is None or speech.tts_done or not speech.finish_sent:
+        return s  # unknown, repeated, or before FinishSpeech (more text may still come)
     out.append(SendMark(name=end_mark_name(e.response_id)))
     s = _put(s, replace(speech, tts_done=True))
     return _release_next(s, out, e.now_ms)
@@ -183,7 +183,7 @@ def _release_next(s: CallState, out: Out, now_ms: float) -> CallState:
         for text in speech.held:
             s = say(s, out, speech.response_id, text, now_ms)
         if speech.finish_requested:
-            s = finish(s, out, speech.response_id)
+            s = finish(s, out, speech.response_id, now_ms)
         return s
     return s
 

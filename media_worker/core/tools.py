@@ -89,7 +89,7 @@ def on_slow_timer(s: CallState, out: Out, now_ms: float, generation: int) -> Cal
     phrase = next((p for p in phrases if p), s.config.phrases.tool_filler)
     s, response_id = next_response_id(s)
     s = speak(s, out, response_id, SpeechKind.FILLER, phrase, now_ms, tool_round.turn_index)
-    s = finish(s, out, response_id)
+    s = finish(s, out, response_id, now_ms)
     return replace(s, tool_round=replace(tool_round, filler_spoken=True))
 
 

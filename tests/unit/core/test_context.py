@@ -62,3 +62,11 @@ def test_last_user_message_can_be_reopened() -> None:
     convo, text = Conversation.start("sys").with_user("book a table").without_last_user()
     assert text == "book a table"
     assert convo.to_openai() == ({"role": "system", "content": "sys"},)
+
+
+def test_tool_calls_accumulate_on_an_existing_assistant_message() -> None:
+    # given the reply's spoken text was already recorded, when the same response then asks for a tool
+    convo = Conversation.start("sys").with_assistant("r1", "Sure.").with_assistant("r1", "Sure.", (CALL,))
+    # then the tool call is kept (its result can follow it)
+    assert convo.to_openai()[-1]["tool_calls"][0]["id"] == "call_1"
+    assert convo.with_tool_result("call_1", "{}").to_openai()[-1]["role"] == "tool"

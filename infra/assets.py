@@ -54,6 +54,7 @@ class PipLayerBundling:
         self._requirements = requirements
 
     def try_bundle(self, output_dir: str, options: BundlingOptions) -> bool:
+        """Called by jsii as ``tryBundle(outputDir, options)``: the options arrive as one positional struct."""
         command = pip_install_command(self._requirements, Path(output_dir) / "python")
         done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603 - fixed argv
         if done.returncode != 0:
@@ -90,6 +91,7 @@ def dependency_layer_code(requirements: Path = LAYER_REQUIREMENTS) -> lambda_.Co
             # Only used if local bundling declined, which PipLayerBundling never does.
             image=DockerImage.from_registry(f"public.ecr.aws/sam/build-python{LAMBDA_PYTHON_VERSION}"),
             command=["bash", "-c", f"pip install -r {requirements.name} -t /asset-output/python"],
-            local=PipLayerBundling(requirements),
+            # jsii calls try_bundle(output_dir, options) positionally, unlike the keyword-only stub.
+            local=PipLayerBundling(requirements),  # type: ignore[arg-type]
         ),
     )

@@ -11,7 +11,8 @@ from constructs import Construct
 
 from switchboard.resources import PROVIDER_KEY_ENV
 
-CARRIER_FIELDS = ("twilio_auth_token", "telnyx_public_key")
+CARRIER_FIELDS = ("twilio_account_sid", "twilio_auth_token", "telnyx_api_key", "telnyx_public_key")
+"""Fields of the carrier JSON secret, as read by call_setup and admin_api."""
 
 
 def _json_shell(fields: tuple[str, ...] | list[str]) -> secretsmanager.SecretStringGenerator:
@@ -30,7 +31,7 @@ def _random_key(length: int) -> secretsmanager.SecretStringGenerator:
 class Secrets(Construct):
     """Attributes:
     provider_keys: JSON secret, one field per provider (``switchboard.resources.PROVIDER_KEY_ENV`` keys).
-    carrier: JSON secret with the Twilio auth token and the Telnyx webhook public key.
+    carrier: JSON secret with the platform Twilio account SID/auth token and Telnyx API key/webhook public key.
     stream_token_signing_key: random key that signs the short-lived media-stream tokens.
     operator_key: random key for the admin API's operator routes.
     """
@@ -53,8 +54,10 @@ class Secrets(Construct):
         self.provider_keys = secret(
             "ProviderKeys", "Switchboard speech/LLM provider API keys (JSON)", _json_shell(sorted(PROVIDER_KEY_ENV))
         )
-        self.carrier = secret("Carrier", "Switchboard carrier credentials: Twilio auth token, Telnyx public key (JSON)",
-                              _json_shell(CARRIER_FIELDS))
+        self.carrier = secret(
+            "Carrier", "Switchboard carrier credentials: Twilio SID/token, Telnyx key/public key (JSON)",
+            _json_shell(CARRIER_FIELDS),
+        )
         self.stream_token_signing_key = secret(
             "StreamTokenSigningKey", "Switchboard media-stream token signing key", _random_key(64)
         )

@@ -185,6 +185,7 @@ class SwitchboardStack(Stack):
         fns.post_call.add_environment(ENV_EVENT_BUS, bus.event_bus_name)
         fns.post_call.add_environment(ENV_BUCKET, storage.bucket.bucket_name)
         fns.post_call.add_environment(ENV_PROVIDER_SECRET, secrets.provider_keys.secret_arn)
+        fns.post_call.add_environment(ENV_PUBLIC_API_URL, self.api.url)
         storage.table.grant_read_write_data(fns.post_call)
         self._grant_objects(fns.post_call, read=True, write=True)
         bus.grant_put_events_to(fns.post_call)
@@ -194,10 +195,12 @@ class SwitchboardStack(Stack):
         fns.admin_api.add_environment(ENV_BUCKET, storage.bucket.bucket_name)
         fns.admin_api.add_environment(ENV_OPERATOR_SECRET, secrets.operator_key.secret_arn)
         fns.admin_api.add_environment(ENV_PUBLIC_API_URL, self.api.url)
+        fns.admin_api.add_environment(ENV_CARRIER_SECRET, secrets.carrier.secret_arn)
         storage.table.grant_read_write_data(fns.admin_api)
         self._grant_objects(fns.admin_api, read=True)
         bus.grant_put_events_to(fns.admin_api)
         secrets.operator_key.grant_read(fns.admin_api)
+        secrets.carrier.grant_read(fns.admin_api)  # buys/configures numbers with the platform carrier account
 
         fns.authorizer.add_environment(ENV_OPERATOR_SECRET, secrets.operator_key.secret_arn)
         storage.table.grant_read_data(fns.authorizer)

@@ -33,7 +33,7 @@ class FakePipedrive(CrmFake):
         return person_id
 
     def authorized(self, request: HttpRequest) -> bool:
-        token = request.headers.get("x-api-token") or (request.query.get("api_token") or [None])[0]
+        token = request.headers.get("x-api-token") or next(iter(request.query.get("api_token") or []), None)
         return token == self.token
 
     def error_body(self, status: int) -> Any:

@@ -66,7 +66,7 @@ def hold_reason(text: str) -> HoldReason | None:
     if _spelled_run(tokens) >= 2:
         return HoldReason.SPELLING
     digits, groups = _digit_run(tokens)
-    dictating = digits and _is_sequence(tokens, groups, digits, raw_tokens[-1], sentence_ended=sentence_ended)
+    dictating = digits > 0 and _is_sequence(tokens, groups, digits, raw_tokens[-1], sentence_ended=sentence_ended)
     if dictating and not (sentence_ended and digits in COMPLETE_PHONE_DIGITS):
         return HoldReason.DIGITS
     if last in CONTINUATION_WORDS and not stripped.endswith(("?", "!")):

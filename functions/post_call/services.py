@@ -95,7 +95,7 @@ def build_post_call(config: PostCallConfig) -> PostCall:
     def recording_link(event: CallEnded) -> str | None:
         if event.recording_key is None or not config.public_api_url:
             return None
-        return f"{config.public_api_url.rstrip('/')}/v1/calls/{event.call_id}/recording"
+        return f"{config.public_api_url.rstrip('/')}/v1/calls/{event.call_id}"  # detail incl. presigned recording URL
 
     return PostCall(
         table=table,

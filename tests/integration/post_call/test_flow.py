@@ -48,7 +48,7 @@ def test_call_ended_is_analysed_priced_and_written_to_the_crm(stack: Stack, crm_
     assert len(records) == 1
     text = repr(records[0])
     assert "Caller reported a leaking sink" in text
-    assert "https://api.example.test/v1/calls/ca_post_1/recording" in text
+    assert "https://api.example.test/v1/calls/ca_post_1" in text
     assert "ca_post_1" in text
     # and the LLM was asked once, for structured output
     assert len(stack.llm.requests) == 1

@@ -9,11 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from switchboard.stream_token import STREAM_TOKEN_PARAMETER
+
 MAX_FRAME_CHARS = 64 * 1024
 """Largest inbound text frame accepted (a 20 ms media frame is ~300 characters)."""
-
-STREAM_TOKEN_PARAMETER = "stream_token"
-"""The custom parameter that carries the call-setup stream token."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,7 +52,7 @@ def test_twilio_start_carries_ids_parameters_and_format() -> None:
             "streamSid": "MZ1",
             "callSid": "CA1",
             "tracks": ["inbound"],
-            "customParameters": {"stream_token": "tok.abc", "tenant": "t1"},
+            "customParameters": {"token": "tok.abc", "tenant": "t1"},
             "mediaFormat": {"encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1},
         },
     }
@@ -119,7 +119,7 @@ def test_telnyx_start_uses_snake_case_fields() -> None:
             "call_session_id": "sess-1",
             "from": "+13125550100",
             "to": "+13125550199",
-            "custom_parameters": {"stream_token": "tok.xyz"},
+            "custom_parameters": {"token": "tok.xyz"},
             "media_format": {"encoding": "PCMU", "sample_rate": 8000, "channels": 1},
         },
     }

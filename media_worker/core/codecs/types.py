@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from switchboard.stream_token import STREAM_TOKEN_PARAMETER
+from switchboard.stream_token import STREAM_TOKEN_PARAMETER as STREAM_TOKEN_PARAMETER
 
 MAX_FRAME_CHARS = 64 * 1024
 """Largest inbound text frame accepted (a 20 ms media frame is ~300 characters)."""

@@ -22,6 +22,8 @@ from constructs import Construct
 
 from switchboard.resources import HTTP_ROUTES, requires_api_key
 
+from .functions import pascal
+
 API_KEY_HEADER_SOURCE = "$request.header.Authorization"
 AUTHORIZER_CACHE_TTL = Duration.seconds(60)
 
@@ -103,7 +105,7 @@ class HttpApi(Construct):
         if missing:
             raise ValueError(f"no handler given for route functions: {sorted(missing)}")
         integration_for = {
-            name: integrations.HttpLambdaIntegration(f"{name}-integration", handler)
+            name: integrations.HttpLambdaIntegration(f"{pascal(name)}Integration", handler)
             for name, handler in handlers.items()
         }
         self.routes: dict[tuple[str, str], apigwv2.HttpRoute] = {}

@@ -12,23 +12,15 @@ from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import quote
 
-import boto3
 import pytest
-import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import GenerationMode
 
-from fakes.twilio_rest import FakeTwilioRest
-from functions.admin_api.config import ENV_TWILIO_API_BASE_URL
 from functions.admin_api.handler import openapi_document
-from switchboard.local_aws import provision
-from switchboard.models import Assistant, Tenant
-from switchboard.resources import ENV_PUBLIC_API_URL
-from switchboard.store import create_assistant, create_tenant, table_resource
 
 from ._api import call, http_event, invoke
-from .conftest import PUBLIC_URL
+from .conftest import module_stack
 
 SCHEMA = schemathesis.openapi.from_dict(json.loads(openapi_document()))
 OPERATIONS = [result.ok() for result in SCHEMA.get_all_operations()]
@@ -71,23 +63,9 @@ def _send(case: Any, operator_key: str) -> Any:
 
 @pytest.fixture(scope="module")
 def fuzz_world(moto_url: str) -> Iterator[str]:
-    """One world for the whole module (set-up against moto is the slow part): tenant A with Twilio
-    credentials, an owned number and numbers to buy; tenant B with an assistant."""
-    requests.post(f"{moto_url}/moto-api/reset", timeout=10).raise_for_status()
-    resources = provision(moto_url, prefix="sb-fuzz")
-    twilio = FakeTwilioRest()
-    with pytest.MonkeyPatch.context() as env, twilio.in_thread():
-        for name, value in resources.environment().items():
-            env.setenv(name, value)
-        env.setenv(ENV_PUBLIC_API_URL, PUBLIC_URL)
-        env.setenv(ENV_TWILIO_API_BASE_URL, twilio.http_url)
-        table = table_resource(resources.table)
-        for tenant_id in ("ten_a", "ten_b"):
-            create_tenant(table, Tenant(tenant_id=tenant_id, name=tenant_id))
-            assistant = Assistant(
-                assistant_id=f"asst_{tenant_id[-1]}", tenant_id=tenant_id, name="D", system_prompt="Hi"
-            )
-            create_assistant(table, tenant_id, assistant)
+    """Tenant A with Twilio credentials, an owned number and numbers to buy; tenant B with an assistant."""
+    with module_stack(moto_url, "sb-fuzz") as stack:
+        twilio = stack.twilio
         creds = {"values": {"account_sid": twilio.account_sid, "auth_token": twilio.auth_token}}
         assert call("PUT", "/v1/credentials/twilio", tenant_id="ten_a", body=creds).status == 200
         twilio.add_incoming_number("+14155550100")
@@ -95,8 +73,7 @@ def fuzz_world(moto_url: str) -> Iterator[str]:
             twilio.add_available_number(f"+1415555020{i}")
         attach = {"number": "+14155550100", "carrier": "twilio"}
         assert call("POST", "/v1/numbers", tenant_id="ten_a", body=attach).status == 201
-        secrets = boto3.client("secretsmanager", endpoint_url=moto_url)
-        yield str(secrets.get_secret_value(SecretId=resources.secrets["operator"])["SecretString"])
+        yield stack.operator_key
 
 
 def _fuzz(operation: Any, mode: GenerationMode, send: Callable[[Any], Any]) -> None:

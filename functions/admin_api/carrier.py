@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
-from twilio.base.exceptions import TwilioRestException
+import requests
+from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response as TwilioResponse
 from twilio.rest import Client
@@ -96,8 +97,15 @@ def twilio_client(tenant_id: str) -> Client:
     return Client(account_sid, auth_token, http_client=http_client)
 
 
-def _provider_error(exc: TwilioRestException) -> ProviderError:
-    return ProviderError("twilio", f"{exc.status} (code {exc.code}): {exc.msg}", retryable=exc.status >= 500)
+def _provider_error(exc: Exception) -> ProviderError:
+    if isinstance(exc, TwilioRestException):
+        return ProviderError("twilio", f"{exc.status} (code {exc.code}): {exc.msg}", retryable=exc.status >= 500)
+    if isinstance(exc, requests.RequestException):
+        return ProviderError("twilio", f"unreachable: {type(exc).__name__}", retryable=True)
+    return ProviderError("twilio", "the request was rejected (check the account credentials)", retryable=False)
+
+
+_TWILIO_FAILURES = (TwilioException, requests.RequestException)
 
 
 def point_number_at_platform(client: Client, number: str, webhooks: Webhooks) -> str:
@@ -108,7 +116,7 @@ def point_number_at_platform(client: Client, number: str, webhooks: Webhooks) ->
         if owned is None or owned.sid is None:
             raise NotFound(f"{number} is not a number of this Twilio account")
         client.incoming_phone_numbers(owned.sid).update(**webhooks.params())
-    except TwilioRestException as exc:
+    except _TWILIO_FAILURES as exc:
         raise _provider_error(exc) from None
     return owned.sid
 
@@ -120,7 +128,7 @@ def buy_local_number(client: Client, area_code: str, webhooks: Webhooks, *, coun
         if not available or available[0].phone_number is None:
             raise NotFound(f"no local numbers available in area code {area_code}")
         bought = client.incoming_phone_numbers.create(phone_number=available[0].phone_number, **webhooks.params())
-    except TwilioRestException as exc:
+    except _TWILIO_FAILURES as exc:
         raise _provider_error(exc) from None
     if bought.phone_number is None or bought.sid is None:
         raise ProviderError("twilio", "the purchase returned no number", retryable=False)
@@ -140,7 +148,7 @@ def dial(client: Client, *, to: str, from_: str, public_api_url: str, assistant_
             status_callback_method="POST",
             status_callback_event=STATUS_EVENTS,
         )
-    except TwilioRestException as exc:
+    except _TWILIO_FAILURES as exc:
         raise _provider_error(exc) from None
     if call.sid is None:
         raise ProviderError("twilio", "the call was created without a sid", retryable=False)

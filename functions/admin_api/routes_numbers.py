@@ -9,8 +9,17 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import Field
 
+from switchboard.errors import Conflict
 from switchboard.models import PhoneNumber
-from switchboard.store import attach_number, detach_number, get_assistant, get_number, list_numbers, route_number
+from switchboard.store import (
+    attach_number,
+    detach_number,
+    find_number_claim,
+    get_assistant,
+    get_number,
+    list_numbers,
+    route_number,
+)
 
 from . import carrier, config
 from .auth import tenant_id_of
@@ -35,6 +44,8 @@ def post_number(body: NumberAttach) -> PhoneNumber:
     table = config.table()
     if body.assistant_id is not None:
         get_assistant(table, tenant_id, body.assistant_id)
+    if find_number_claim(table, body.number) is not None:  # before touching the carrier's configuration
+        raise Conflict(f"{body.number} is already attached")
     carrier_sid = None
     if body.carrier == "twilio" and body.configure_carrier:
         webhooks = carrier.Webhooks.for_platform(

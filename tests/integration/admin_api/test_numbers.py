@@ -100,14 +100,27 @@ def test_without_twilio_credentials_number_operations_are_409(tenants: tuple[str
     assert response.status == 409 and "credentials/twilio" in response.json()["detail"]
 
 
-def test_a_number_held_by_another_tenant_is_409(tenants: tuple[str, str]) -> None:
+def test_a_number_held_by_another_tenant_is_409_and_its_webhooks_stay(
+    tenants: tuple[str, str], twilio: FakeTwilioRest
+) -> None:
     tenant_a, tenant_b = tenants
-    body = {"number": NUMBER, "carrier": "telnyx"}
-    assert call("POST", "/v1/numbers", tenant_id=tenant_a, body=body).status == 201
+    twilio.add_incoming_number(NUMBER)
+    for tenant_id in tenants:
+        _configure_twilio(tenant_id, twilio)
+    assert call("POST", "/v1/numbers", tenant_id=tenant_a, body={"number": NUMBER, "carrier": "twilio"}).status == 201
+    updates_before = len(twilio.requests_to(".json", "POST"))
 
-    response = call("POST", "/v1/numbers", tenant_id=tenant_b, body=body)
+    response = call(
+        "POST",
+        "/v1/numbers",
+        tenant_id=tenant_b,
+        body={"number": NUMBER, "carrier": "twilio", "fallback_url": "https://evil.example/"},
+    )
 
     assert response.status == 409 and response.json()["type"].endswith("conflict")
+    assert len(twilio.requests_to(".json", "POST")) == updates_before
+    configured = twilio.number(NUMBER)
+    assert configured is not None and configured["voice_fallback_url"] is None
 
 
 def test_route_then_detach_a_number(table: Any, tenants: tuple[str, str]) -> None:

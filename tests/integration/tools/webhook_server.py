@@ -72,12 +72,16 @@ class ScriptedWebhook:
 
 
 def answer(status: int = 200, payload: Any = None, *, body: bytes | None = None,
-           content_type: str = "application/json", declare_length: bool = True) -> Behaviour:  # fmt: skip
+           content_type: str = "application/json", declare_length: bool = True,
+           gate: threading.Event | None = None) -> Behaviour:  # fmt: skip
+    """Read the request and answer it (once *gate* opens, if given: a tool that is slow on cue)."""
     data = body if body is not None else json.dumps(payload if payload is not None else {"ok": True}).encode()
 
     def behave(conn: socket.socket, hook: ScriptedWebhook) -> None:
         if hook.read_request(conn) is None:
             return
+        if gate is not None:
+            gate.wait(10)
         head = f"HTTP/1.1 {status} X\r\nContent-Type: {content_type}\r\nConnection: close\r\n"
         if declare_length:
             head += f"Content-Length: {len(data)}\r\n"
@@ -151,3 +155,4 @@ def refused_port() -> int:
     port = int(probe.getsockname()[1])
     probe.close()
     return port
+

@@ -17,6 +17,7 @@ import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
 from media_worker.core import (
     AudioFramesSent,
@@ -35,12 +36,13 @@ from media_worker.core import (
 )
 from media_worker.providers import LanguageModel, SpeechToText, TextToSpeech
 from switchboard.errors import ProviderError
+from switchboard.events import CallEnded
 from switchboard.models import Assistant
 
 from .apology import ApologyClips
 from .call_control import CallControl, CarrierCall
 from .executor import CommandExecutor, ExecutorDeps, Input, TtsChunk
-from .latency import SpanBook
+from .latency import SpanBook, TurnLatency
 from .logs import CallLogger, monotonic_ms
 from .outbound import CarrierSink, OutboundLane
 from .outcome import CallIdentity, CallStore, build_call_ended
@@ -61,7 +63,7 @@ class CallProviders:
     """Builds a fresh STT stream for reconnects (None: no reconnect)."""
 
 
-class CarrierConnection(CarrierSink):
+class CarrierConnection(CarrierSink, Protocol):
     """The carrier side the session needs: the sink plus hanging up the stream."""
 
     async def close(self, code: int = 1000, reason: str = "") -> None: ...
@@ -72,11 +74,11 @@ class SessionServices:
     """Worker-wide collaborators, shared by every call."""
 
     store: CallStore
-    publish: Callable[[object], None]
+    publish: Callable[[CallEnded], None]
     tool_invoker: ToolInvoker
     call_control: CallControl
     apology: ApologyClips
-    on_turn_latency: Callable[[str, object], None] = lambda call_id, latency: None
+    on_turn_latency: Callable[[str, TurnLatency], None] = lambda call_id, latency: None
     clock_ms: Callable[[], float] = monotonic_ms
 
 

@@ -135,3 +135,20 @@ def test_a_secret_outside_the_tenants_namespace_is_refused(tool_stack: ToolStack
     assert result["outcome"] == "error"
     assert result["content"] == {"error": "the tool is misconfigured"}
     assert hook.connections == 0
+
+
+def test_a_secret_named_by_arn_holding_json_signs_the_request(tool_stack: ToolStack) -> None:
+    import boto3
+
+    # given a JSON signing secret in the tenant's namespace, referenced by its ARN
+    arn = boto3.client("secretsmanager").create_secret(
+        Name=f"switchboard/test/tenants/{TENANT}/tools/crm", SecretString=json.dumps({"signing_secret": "json-secret"})
+    )["ARN"]
+    with scripted_webhook(answer(200)) as hook:
+        tool_stack.use_tools(booking_tool(hook.url, signing_secret_ref=arn))
+        _, result = tool_stack.invoke(tool_request())
+    # then the request is signed with the secret's field
+    [request] = hook.received
+    assert result["outcome"] == "ok"
+    assert verify("json-secret", request.header("x-switchboard-timestamp"), request.body,
+                  request.header("x-switchboard-signature"))  # fmt: skip

@@ -56,3 +56,22 @@ def test_verify_rejects_missing_or_malformed_input() -> None:
     assert not verify(SECRET, "yesterday", BODY, header, now=TS)
     assert not verify(SECRET, TS, BODY, None, now=TS)
     assert not verify(SECRET, TS, BODY, f"v0={sign(SECRET, TS, BODY)}", now=TS)
+
+
+def readme_verify(secret: str, headers: dict[str, str], raw_body: bytes, tolerance_s: int = 300) -> bool:
+    """The receiver-side check exactly as the README shows it (standard library only)."""
+    import time
+
+    timestamp = headers.get("X-Switchboard-Timestamp", "")
+    signature = headers.get("X-Switchboard-Signature", "")
+    if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > tolerance_s:
+        return False
+    expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + raw_body, hashlib.sha256).hexdigest()
+    return any(hmac.compare_digest(part.strip().removeprefix("v1="), expected) for part in signature.split(","))
+
+
+def test_the_readme_snippet_accepts_our_signature_and_rejects_a_tampered_body() -> None:
+    headers = signed_headers(SECRET, BODY, idempotency_key="call_1:tc_1")
+    assert readme_verify(SECRET, headers, BODY)
+    assert not readme_verify(SECRET, headers, BODY.replace(b"friday", b"sunday"))
+    assert not readme_verify("wrong", headers, BODY)

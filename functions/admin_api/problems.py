@@ -50,9 +50,7 @@ def problem(
         instance=instance,
         errors=list(errors) if errors is not None else None,
     )
-    return Response(
-        status_code=status, content_type=PROBLEM_JSON, body=body.model_dump_json(exclude_none=True)
-    )
+    return Response(status_code=status, content_type=PROBLEM_JSON, body=body.model_dump_json(exclude_none=True))
 
 
 def _loc(parts: Sequence[Any]) -> str:
@@ -77,6 +75,19 @@ PROBLEM_RESPONSES: dict[int, OpenAPIResponse] = {
     for status in (400, 401, 403, 404, 409, 422)
 }
 """OpenAPI ``responses`` entries for the problem statuses a route can return."""
+
+
+def no_content() -> Response[str]:
+    """A 204: no body, no content type."""
+    return Response(status_code=204, body="")
+
+
+def documented(status: int = 200) -> dict[int, OpenAPIResponse]:
+    """A route's ``responses``: its success (schema from the return annotation; 204 has none) and the problems."""
+    success: OpenAPIResponse = {"description": HTTPStatus(status).phrase}
+    if status == 204:
+        success["content"] = {}
+    return {status: success, **PROBLEM_RESPONSES}
 
 
 def register(app: APIGatewayHttpResolver, logger: Logger) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
@@ -21,7 +22,7 @@ from switchboard.templates import TEMPLATE_NAMES, TEMPLATES, apply_template, dee
 
 from . import config
 from .auth import tenant_id_of
-from .problems import PROBLEM_RESPONSES
+from .problems import documented, no_content
 from .schemas import AssistantCreate, AssistantPage, AssistantPatch, Cursor, Limit, TemplateView
 
 router = APIGatewayHttpRouter()
@@ -35,7 +36,7 @@ def _given(body: AssistantCreate | AssistantPatch, *, exclude: set[str] | None =
     return {name: value for name, value in sent.items() if value is not None}
 
 
-@router.post("/v1/assistants", tags=TAGS, status_code=201, responses=PROBLEM_RESPONSES, summary="Create an assistant")
+@router.post("/v1/assistants", tags=TAGS, status_code=201, responses=documented(201), summary="Create an assistant")
 def post_assistant(body: AssistantCreate) -> Assistant:
     tenant_id = tenant_id_of(router.current_event)
     fields = apply_template(body.template, _given(body, exclude={"template"}))
@@ -43,7 +44,7 @@ def post_assistant(body: AssistantCreate) -> Assistant:
     return create_assistant(config.table(), tenant_id, assistant)
 
 
-@router.get("/v1/assistants", tags=TAGS, responses=PROBLEM_RESPONSES, summary="List assistants")
+@router.get("/v1/assistants", tags=TAGS, responses=documented(), summary="List assistants")
 def get_assistants(
     limit: Annotated[Limit, Query()] = 50, cursor: Annotated[Cursor | None, Query()] = None
 ) -> AssistantPage:
@@ -51,12 +52,12 @@ def get_assistants(
     return AssistantPage(items=list(page.items), next_cursor=page.cursor)
 
 
-@router.get("/v1/assistants/<assistant_id>", tags=TAGS, responses=PROBLEM_RESPONSES, summary="Get an assistant")
+@router.get("/v1/assistants/<assistant_id>", tags=TAGS, responses=documented(), summary="Get an assistant")
 def get_one_assistant(assistant_id: ASSISTANT_ID) -> Assistant:
     return get_assistant(config.table(), tenant_id_of(router.current_event), assistant_id)
 
 
-@router.patch("/v1/assistants/<assistant_id>", tags=TAGS, responses=PROBLEM_RESPONSES, summary="Change an assistant")
+@router.patch("/v1/assistants/<assistant_id>", tags=TAGS, responses=documented(), summary="Change an assistant")
 def patch_assistant(assistant_id: ASSISTANT_ID, body: AssistantPatch) -> Assistant:
     tenant_id = tenant_id_of(router.current_event)
     current = get_assistant(config.table(), tenant_id, assistant_id)
@@ -65,11 +66,10 @@ def patch_assistant(assistant_id: ASSISTANT_ID, body: AssistantPatch) -> Assista
     return replace_assistant(config.table(), tenant_id, updated)
 
 
-@router.delete(
-    "/v1/assistants/<assistant_id>", tags=TAGS, status_code=204, responses=PROBLEM_RESPONSES, summary="Delete"
-)
-def remove_assistant(assistant_id: ASSISTANT_ID) -> None:
+@router.delete("/v1/assistants/<assistant_id>", tags=TAGS, status_code=204, responses=documented(204), summary="Delete")
+def remove_assistant(assistant_id: ASSISTANT_ID) -> Response[str]:
     delete_assistant(config.table(), tenant_id_of(router.current_event), assistant_id)
+    return no_content()
 
 
 @router.get("/v1/templates", tags=TAGS, summary="Assistant templates")

@@ -16,7 +16,7 @@ from switchboard.store.calls import get_call, list_calls
 
 from . import carrier, config
 from .auth import tenant_id_of
-from .problems import PROBLEM_RESPONSES
+from .problems import documented
 from .schemas import CallPage, CallView, Cursor, Limit, OutboundCall, OutboundCallView
 
 router = APIGatewayHttpRouter()
@@ -24,7 +24,7 @@ TAGS = ["calls"]
 RECORDING_URL_TTL_S = 900
 
 
-@router.get("/v1/calls", tags=TAGS, responses=PROBLEM_RESPONSES, summary="List calls, newest first")
+@router.get("/v1/calls", tags=TAGS, responses=documented(), summary="List calls, newest first")
 def get_calls(
     since: Annotated[AwareDatetime | None, Query(description="started at or after (ISO 8601 with offset)")] = None,
     until: Annotated[AwareDatetime | None, Query(description="started before")] = None,
@@ -46,7 +46,7 @@ def get_calls(
     return CallPage(items=list(page.items), next_cursor=page.cursor)
 
 
-@router.get("/v1/calls/<call_id>", tags=TAGS, responses=PROBLEM_RESPONSES, summary="Get a call")
+@router.get("/v1/calls/<call_id>", tags=TAGS, responses=documented(), summary="Get a call")
 def get_one_call(call_id: Annotated[Identifier, Path()]) -> CallView:
     """Transcript, analysis, cost and, if recorded, a presigned recording URL (15 minutes)."""
     call = get_call(config.table(), tenant_id_of(router.current_event), call_id)
@@ -60,7 +60,7 @@ def get_one_call(call_id: Annotated[Identifier, Path()]) -> CallView:
     return CallView(**dict(call), recording_url=recording_url)
 
 
-@router.post("/v1/calls", tags=TAGS, status_code=201, responses=PROBLEM_RESPONSES, summary="Dial out")
+@router.post("/v1/calls", tags=TAGS, status_code=201, responses=documented(201), summary="Dial out")
 def post_call(body: OutboundCall) -> OutboundCallView:
     """Dials ``to`` from one of the tenant's Twilio numbers. The callee's answer fetches the platform's
     voice webhook with ``?direction=outbound&assistant_id=...&call_id=...``, which starts the same

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
@@ -18,7 +19,7 @@ from switchboard.store import (
 
 from . import config
 from .auth import tenant_id_of
-from .problems import PROBLEM_RESPONSES
+from .problems import documented, no_content
 from .schemas import CredentialsPut, CredentialView
 
 router = APIGatewayHttpRouter()
@@ -26,7 +27,7 @@ TAGS = ["credentials"]
 PROVIDER = Annotated[CredentialProvider, Path(description="whose credentials")]
 
 
-@router.put("/v1/credentials/<provider>", tags=TAGS, responses=PROBLEM_RESPONSES, summary="Set credentials")
+@router.put("/v1/credentials/<provider>", tags=TAGS, responses=documented(), summary="Set credentials")
 def put_provider_credentials(provider: PROVIDER, body: CredentialsPut) -> CredentialView:
     """Write-only: the values go to Secrets Manager and are never returned by any route."""
     missing = missing_fields(provider, body.values)
@@ -49,16 +50,17 @@ def put_provider_credentials(provider: PROVIDER, body: CredentialsPut) -> Creden
     return CredentialView(provider=marker.provider, updated_at=marker.updated_at)
 
 
-@router.get("/v1/credentials", tags=TAGS, responses=PROBLEM_RESPONSES, summary="Which providers are configured")
+@router.get("/v1/credentials", tags=TAGS, responses=documented(), summary="Which providers are configured")
 def get_credentials() -> list[CredentialView]:
     markers = list_credentials(config.table(), tenant_id_of(router.current_event))
     return [CredentialView(provider=m.provider, updated_at=m.updated_at) for m in markers]
 
 
 @router.delete(
-    "/v1/credentials/<provider>", tags=TAGS, status_code=204, responses=PROBLEM_RESPONSES, summary="Remove credentials"
+    "/v1/credentials/<provider>", tags=TAGS, status_code=204, responses=documented(204), summary="Remove credentials"
 )
-def remove_credentials(provider: PROVIDER) -> None:
+def remove_credentials(provider: PROVIDER) -> Response[str]:
     delete_credentials(
         config.table(), config.secrets_client(), tenant_id=tenant_id_of(router.current_event), provider=provider
     )
+    return no_content()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import unquote
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 from pydantic import Field
@@ -23,7 +24,7 @@ from switchboard.store import (
 
 from . import carrier, config
 from .auth import tenant_id_of
-from .problems import PROBLEM_RESPONSES
+from .problems import documented, no_content
 from .schemas import Cursor, Limit, NumberAttach, NumberPage, NumberPatch, NumberProvision
 
 router = APIGatewayHttpRouter()
@@ -35,7 +36,7 @@ def _number(raw: str) -> str:
     return unquote(raw)
 
 
-@router.post("/v1/numbers", tags=TAGS, status_code=201, responses=PROBLEM_RESPONSES, summary="Attach your own number")
+@router.post("/v1/numbers", tags=TAGS, status_code=201, responses=documented(201), summary="Attach your own number")
 def post_number(body: NumberAttach) -> PhoneNumber:
     """Twilio: the number's voice URL, status callback (and fallback) are pointed at this platform.
     Telnyx: the number is recorded; point its Call Control application's webhook at
@@ -64,7 +65,7 @@ def post_number(body: NumberAttach) -> PhoneNumber:
 
 
 @router.post(
-    "/v1/numbers/provision", tags=TAGS, status_code=201, responses=PROBLEM_RESPONSES, summary="Buy a Twilio number"
+    "/v1/numbers/provision", tags=TAGS, status_code=201, responses=documented(201), summary="Buy a Twilio number"
 )
 def provision_number(body: NumberProvision) -> PhoneNumber:
     tenant_id = tenant_id_of(router.current_event)
@@ -81,25 +82,24 @@ def provision_number(body: NumberProvision) -> PhoneNumber:
     return attach_number(table, tenant_id, number)
 
 
-@router.get("/v1/numbers", tags=TAGS, responses=PROBLEM_RESPONSES, summary="List numbers")
+@router.get("/v1/numbers", tags=TAGS, responses=documented(), summary="List numbers")
 def get_numbers(limit: Annotated[Limit, Query()] = 50, cursor: Annotated[Cursor | None, Query()] = None) -> NumberPage:
     page = list_numbers(config.table(), tenant_id_of(router.current_event), limit=limit, cursor=cursor)
     return NumberPage(items=list(page.items), next_cursor=page.cursor)
 
 
-@router.get("/v1/numbers/<number>", tags=TAGS, responses=PROBLEM_RESPONSES, summary="Get a number")
+@router.get("/v1/numbers/<number>", tags=TAGS, responses=documented(), summary="Get a number")
 def get_one_number(number: NUMBER) -> PhoneNumber:
     return get_number(config.table(), tenant_id_of(router.current_event), _number(number))
 
 
-@router.patch("/v1/numbers/<number>", tags=TAGS, responses=PROBLEM_RESPONSES, summary="Route a number")
+@router.patch("/v1/numbers/<number>", tags=TAGS, responses=documented(), summary="Route a number")
 def patch_number(number: NUMBER, body: NumberPatch) -> PhoneNumber:
     return route_number(config.table(), tenant_id_of(router.current_event), _number(number), body.assistant_id)
 
 
-@router.delete(
-    "/v1/numbers/<number>", tags=TAGS, status_code=204, responses=PROBLEM_RESPONSES, summary="Detach a number"
-)
-def remove_number(number: NUMBER) -> None:
+@router.delete("/v1/numbers/<number>", tags=TAGS, status_code=204, responses=documented(204), summary="Detach a number")
+def remove_number(number: NUMBER) -> Response[str]:
     """Releases the platform's claim; the number stays in the carrier account."""
     detach_number(config.table(), tenant_id_of(router.current_event), _number(number))
+    return no_content()

@@ -14,7 +14,7 @@ from switchboard.store._ids import new_id
 
 from . import config
 from .auth import require_operator, tenant_id_of
-from .problems import PROBLEM_RESPONSES
+from .problems import documented
 from .schemas import ApiKeyCreate, ApiKeyIssued, ApiKeyView, TenantCreate
 
 router = APIGatewayHttpRouter()
@@ -22,7 +22,7 @@ OPERATOR = ["operator"]
 TENANT_ID = Annotated[Identifier, Path(description="tenant id")]
 
 
-@router.post("/v1/tenants", tags=OPERATOR, status_code=201, responses=PROBLEM_RESPONSES, summary="Create a tenant")
+@router.post("/v1/tenants", tags=OPERATOR, status_code=201, responses=documented(201), summary="Create a tenant")
 def post_tenant(body: TenantCreate) -> Tenant:
     require_operator(router.current_event)
     tenant = Tenant(
@@ -34,7 +34,7 @@ def post_tenant(body: TenantCreate) -> Tenant:
     return create_tenant(config.table(), tenant)
 
 
-@router.get("/v1/tenants/<tenant_id>", tags=OPERATOR, responses=PROBLEM_RESPONSES, summary="Get a tenant")
+@router.get("/v1/tenants/<tenant_id>", tags=OPERATOR, responses=documented(), summary="Get a tenant")
 def get_tenant_by_id(tenant_id: TENANT_ID) -> Tenant:
     require_operator(router.current_event)
     return get_tenant(config.table(), tenant_id)
@@ -44,7 +44,7 @@ def get_tenant_by_id(tenant_id: TENANT_ID) -> Tenant:
     "/v1/tenants/<tenant_id>/api-keys",
     tags=OPERATOR,
     status_code=201,
-    responses=PROBLEM_RESPONSES,
+    responses=documented(201),
     summary="Issue an API key (the secret is shown once)",
 )
 def post_api_key(tenant_id: TENANT_ID, body: ApiKeyCreate) -> ApiKeyIssued:
@@ -53,7 +53,7 @@ def post_api_key(tenant_id: TENANT_ID, body: ApiKeyCreate) -> ApiKeyIssued:
     return ApiKeyIssued(**ApiKeyView.of(issued.api_key).model_dump(), secret=issued.secret)
 
 
-@router.get("/v1/tenants/<tenant_id>/api-keys", tags=OPERATOR, responses=PROBLEM_RESPONSES, summary="List API keys")
+@router.get("/v1/tenants/<tenant_id>/api-keys", tags=OPERATOR, responses=documented(), summary="List API keys")
 def get_api_keys(tenant_id: TENANT_ID) -> list[ApiKeyView]:
     require_operator(router.current_event)
     get_tenant(config.table(), tenant_id)
@@ -61,13 +61,13 @@ def get_api_keys(tenant_id: TENANT_ID) -> list[ApiKeyView]:
 
 
 @router.delete(
-    "/v1/tenants/<tenant_id>/api-keys/<key_id>", tags=OPERATOR, responses=PROBLEM_RESPONSES, summary="Revoke an API key"
+    "/v1/tenants/<tenant_id>/api-keys/<key_id>", tags=OPERATOR, responses=documented(), summary="Revoke an API key"
 )
 def delete_api_key(tenant_id: TENANT_ID, key_id: Annotated[Identifier, Path()]) -> ApiKeyView:
     require_operator(router.current_event)
     return ApiKeyView.of(revoke_api_key(config.table(), tenant_id, key_id))
 
 
-@router.get("/v1/tenant", tags=["tenant"], responses=PROBLEM_RESPONSES, summary="The calling key's tenant")
+@router.get("/v1/tenant", tags=["tenant"], responses=documented(), summary="The calling key's tenant")
 def get_own_tenant() -> Tenant:
     return get_tenant(config.table(), tenant_id_of(router.current_event))

@@ -53,7 +53,8 @@ def test_patch_merges_nested_settings_and_delete_removes(tenants: tuple[str, str
     assert body["name"] == "Night desk" and body["turn_taking"]["endpointing_ms"] == 180
     assert body["turn_taking"]["hold_incomplete_ms"] == created["turn_taking"]["hold_incomplete_ms"]
     assert body["stt"]["keyterms"] == ["Acme"]
-    assert call("DELETE", path, tenant_id=tenant_a).status == 204
+    deleted = call("DELETE", path, tenant_id=tenant_a)
+    assert (deleted.status, deleted.text) == (204, "")
     gone = call("GET", path, tenant_id=tenant_a)
     assert gone.status == 404 and gone.content_type == "application/problem+json"
 

@@ -30,3 +30,17 @@ def test_every_tenant_route_documents_problem_responses() -> None:
         if operation.get("summary") == "Assistant templates":
             continue
         assert "application/problem+json" in operation["responses"]["404"]["content"], operation["operationId"]
+
+
+def test_every_operation_documents_its_success_body() -> None:
+    document = call("GET", "/v1/openapi.json").json()
+
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            successes = {code: r for code, r in operation["responses"].items() if code.startswith("2")}
+            assert len(successes) == 1, (method, path)
+            ((code, response),) = successes.items()
+            if code == "204":
+                assert not response.get("content"), (method, path)
+            else:
+                assert "schema" in response["content"]["application/json"], (method, path)

@@ -152,10 +152,17 @@ class TelnyxCallControl:
 
 
 class CarrierCallControl:
-    """Routes each request to the call's carrier; a carrier without an implementation cannot be controlled."""
+    """Routes each request to the call's carrier; a carrier without an implementation cannot be controlled.
+
+    After a successful transfer the carrier call belongs to the new leg: a later :meth:`hangup` of
+    it (the session tears down once the stream closes) is skipped, since it would drop the caller.
+    """
+
+    MAX_TRANSFERRED = 10_000
 
     def __init__(self, *, twilio: CallControl | None, telnyx: CallControl | None) -> None:
         self._by_carrier: dict[str, CallControl | None] = {"twilio": twilio, "telnyx": telnyx}
+        self._transferred: dict[tuple[str, str], None] = {}
 
     def _for(self, call: CarrierCall) -> CallControl:
         control = self._by_carrier.get(call.carrier)
@@ -165,6 +172,11 @@ class CarrierCallControl:
 
     async def transfer(self, call: CarrierCall, destination: str) -> None:
         await self._for(call).transfer(call, destination)
+        self._transferred[(call.carrier, call.carrier_call_id)] = None
+        while len(self._transferred) > self.MAX_TRANSFERRED:
+            self._transferred.pop(next(iter(self._transferred)))
 
     async def hangup(self, call: CarrierCall) -> None:
+        if self._transferred.pop((call.carrier, call.carrier_call_id), False) is None:
+            return
         await self._for(call).hangup(call)

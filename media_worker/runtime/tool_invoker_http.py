@@ -37,7 +37,10 @@ CONNECT_RETRIES = 2
 
 
 def tool_http_client(*, timeout_s: float = 35.0) -> httpx.AsyncClient:
-    """The shared client for tool calls: pooled, connect-only retries, a ceiling above the Lambda's 30 s."""
+    """The shared client for tool calls: pooled, connect-only retries, a ceiling above the Lambda's 30 s.
+
+    Building it loads CA certificates (blocking): call it at start-up, or through ``asyncio.to_thread``.
+    """
     return httpx.AsyncClient(
         transport=httpx.AsyncHTTPTransport(retries=CONNECT_RETRIES),
         timeout=httpx.Timeout(timeout_s, connect=3.0),

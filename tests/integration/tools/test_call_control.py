@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import httpx
@@ -35,14 +36,19 @@ async def telnyx() -> AsyncIterator[FakeTelnyxRest]:
         yield fake
 
 
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    client = await asyncio.to_thread(httpx.AsyncClient)  # loading CA certificates blocks: not on the loop
+    yield client
+    await client.aclose()
+
+
 def twilio_control(fake: FakeTwilioRest, **kwargs: object) -> TwilioCallControl:
     account = TwilioAccount(fake.account_sid, fake.auth_token)
     return TwilioCallControl(lambda call: account, api_base_url=fake.http_url, **kwargs)  # type: ignore[arg-type]
 
 
 async def live_twilio_call(fake: FakeTwilioRest) -> CarrierCall:
-    import asyncio
-
     fake.add_incoming_number(OUR_NUMBER)
     sdk = Client(fake.account_sid, fake.auth_token, http_client=RebasedTwilioHttpClient(fake.http_url))
     created = await asyncio.to_thread(sdk.calls.create, to="+14155550111", from_=OUR_NUMBER, twiml="<Response/>")
@@ -87,13 +93,18 @@ async def test_twilio_refusals_and_bad_destinations_are_call_control_errors(twil
     assert twilio.state.call_updates == []
 
 
-async def test_telnyx_transfer_and_hangup_are_call_control_commands(telnyx: FakeTelnyxRest) -> None:
-    async with httpx.AsyncClient() as http:
-        control = TelnyxCallControl(http, lambda call: telnyx.api_key, api_base_url=telnyx.http_url)
-        call = CarrierCall(carrier="telnyx", carrier_call_id="v3:abc-123", call_id="call_9", tenant_id="ten_t")
-        # when transferring, then hanging up
-        await control.transfer(call, DESK)
-        await control.hangup(call)
+def telnyx_control(fake: FakeTelnyxRest, http: httpx.AsyncClient) -> TelnyxCallControl:
+    return TelnyxCallControl(http, lambda call: fake.api_key, api_base_url=fake.http_url)
+
+
+async def test_telnyx_transfer_and_hangup_are_call_control_commands(
+    telnyx: FakeTelnyxRest, http: httpx.AsyncClient
+) -> None:
+    control = telnyx_control(telnyx, http)
+    call = CarrierCall(carrier="telnyx", carrier_call_id="v3:abc-123", call_id="call_9", tenant_id="ten_t")
+    # when transferring, then hanging up
+    await control.transfer(call, DESK)
+    await control.hangup(call)
     # then both commands reached the call, with the destination and retry-safe command ids
     [transfer] = telnyx.commands_for("v3:abc-123", "transfer")
     assert transfer.body == {"to": DESK, "command_id": "call_9:transfer"}
@@ -101,22 +112,27 @@ async def test_telnyx_transfer_and_hangup_are_call_control_commands(telnyx: Fake
     assert hangup.body == {"command_id": "call_9:hangup"}
 
 
-async def test_telnyx_refusals_are_call_control_errors(telnyx: FakeTelnyxRest) -> None:
+async def test_telnyx_refusals_are_call_control_errors(telnyx: FakeTelnyxRest, http: httpx.AsyncClient) -> None:
     telnyx.end_call("v3:ended")
-    async with httpx.AsyncClient() as http:
-        control = TelnyxCallControl(http, lambda call: telnyx.api_key, api_base_url=telnyx.http_url)
-        ended = CarrierCall(carrier="telnyx", carrier_call_id="v3:ended", call_id="c", tenant_id="t")
-        with pytest.raises(CallControlError):
-            await control.transfer(ended, DESK)  # 422: the call has already ended
+    ended = CarrierCall(carrier="telnyx", carrier_call_id="v3:ended", call_id="c", tenant_id="t")
+    with pytest.raises(CallControlError):
+        await telnyx_control(telnyx, http).transfer(ended, DESK)  # 422: the call has already ended
 
 
-async def test_carrier_call_control_routes_by_carrier(telnyx: FakeTelnyxRest) -> None:
-    async with httpx.AsyncClient() as http:
-        control = CarrierCallControl(
-            twilio=None, telnyx=TelnyxCallControl(http, lambda call: telnyx.api_key, api_base_url=telnyx.http_url)
-        )
-        await control.hangup(CarrierCall(carrier="telnyx", carrier_call_id="v3:x", call_id="c", tenant_id="t"))
-        with pytest.raises(CallControlError):
-            await control.hangup(CarrierCall(carrier="twilio", carrier_call_id="CA1", call_id="c", tenant_id="t"))
+async def test_carrier_call_control_routes_by_carrier(telnyx: FakeTelnyxRest, http: httpx.AsyncClient) -> None:
+    control = CarrierCallControl(twilio=None, telnyx=telnyx_control(telnyx, http))
+    await control.hangup(CarrierCall(carrier="telnyx", carrier_call_id="v3:x", call_id="c", tenant_id="t"))
+    with pytest.raises(CallControlError):
+        await control.hangup(CarrierCall(carrier="twilio", carrier_call_id="CA1", call_id="c", tenant_id="t"))
     assert len(telnyx.commands_for("v3:x", "hangup")) == 1
 
+
+async def test_a_transferred_call_is_not_hung_up_afterwards(telnyx: FakeTelnyxRest, http: httpx.AsyncClient) -> None:
+    # given a call that was transferred (its stream then closes and the session tears down)
+    control = CarrierCallControl(twilio=None, telnyx=telnyx_control(telnyx, http))
+    call = CarrierCall(carrier="telnyx", carrier_call_id="v3:moved", call_id="c", tenant_id="t")
+    await control.transfer(call, DESK)
+    # when the teardown asks to hang it up
+    await control.hangup(call)
+    # then the caller's new leg is left alone
+    assert [c.action for c in telnyx.commands_for("v3:moved")] == ["transfer"]

@@ -36,8 +36,9 @@ def gateway_url(tool_stack: ToolStack) -> Iterator[str]:
 
 @pytest.fixture
 async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with tool_http_client() as client:
-        yield client
+    client = await asyncio.to_thread(tool_http_client)  # loading CA certificates blocks: not on the loop
+    yield client
+    await client.aclose()
 
 
 async def test_slow_tool_gets_the_filler_then_the_result_is_answered(

@@ -45,8 +45,9 @@ def gateway(tool_stack: ToolStack) -> Iterator[tuple[str, RecordingGateway]]:
 
 @pytest.fixture
 async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with tool_http_client() as client:
-        yield client
+    client = await asyncio.to_thread(tool_http_client)  # loading CA certificates blocks: not on the loop
+    yield client
+    await client.aclose()
 
 
 def invoker(base_url: str, http: httpx.AsyncClient) -> LambdaToolInvoker:

@@ -125,6 +125,13 @@ class MediaWorkerApp:
             await self.protection.aclose()
 
 
+def preload_lazy_modules() -> None:
+    """Modules the SDKs import on first use (measured: the first connect/request of a call); importing
+    them mid-call would block the event loop, so the worker imports them at start-up."""
+    import anyio._backends._asyncio  # noqa: F401  (httpx2/openai)
+    import websockets.asyncio.client  # noqa: F401  (cartesia, deepgram)
+
+
 def _secret_text(arn: str) -> str:
     value: str = boto3.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
     return value
@@ -145,6 +152,7 @@ async def build_app(
     config = WorkerConfig.from_env(env)
     if stream_secret is None:
         stream_secret = (await asyncio.to_thread(_secret_text, env[ENV_STREAM_TOKEN_SECRET])).encode()
+    await asyncio.to_thread(preload_lazy_modules)
     if providers is None:
         settings = ProviderSettings.from_env(env)
         clients = await asyncio.to_thread(ProviderClients.from_settings, settings)

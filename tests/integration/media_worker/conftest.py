@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 
 from fakes import FakeCartesia, FakeDeepgram, FakeOpenAI
+from media_worker.app import preload_lazy_modules
+from media_worker.providers import ProviderClients
 from switchboard.local_aws import LocalResources
 
-from .harness import WorkerStack, start_stack
+from .harness import WorkerStack, provider_clients, start_stack
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -21,6 +23,17 @@ def _freeze_imported_objects() -> Iterator[None]:
     gc.freeze()
     yield
     gc.unfreeze()
+
+
+@pytest.fixture
+def clients(aws: LocalResources, deepgram: FakeDeepgram, openai: FakeOpenAI, cartesia: FakeCartesia) -> ProviderClients:
+    """SDK clients on the fakes, built outside the event loop; then the heap is frozen (moto has loaded
+    its services by now), as the worker does after start-up, so no full collection stalls the loop."""
+    built = provider_clients(deepgram, openai, cartesia)
+    preload_lazy_modules()
+    gc.collect()
+    gc.freeze()
+    return built
 
 
 @pytest.fixture
@@ -43,9 +56,10 @@ async def cartesia() -> AsyncIterator[FakeCartesia]:
 
 @pytest.fixture
 async def stack(
-    aws: LocalResources, deepgram: FakeDeepgram, openai: FakeOpenAI, cartesia: FakeCartesia, tmp_path: Path
+    aws: LocalResources,
+    clients: ProviderClients, deepgram: FakeDeepgram, openai: FakeOpenAI, cartesia: FakeCartesia, tmp_path: Path
 ) -> AsyncIterator[WorkerStack]:
-    worker = await start_stack(aws, deepgram, openai, cartesia, spool=tmp_path / "events.jsonl")
+    worker = await start_stack(aws, deepgram, openai, cartesia, clients=clients, spool=tmp_path / "events.jsonl")
     try:
         yield worker
     finally:

@@ -20,7 +20,8 @@ import boto3
 
 from fakes import FakeCartesia, FakeDeepgram, FakeOpenAI
 from media_worker.app import MediaWorkerApp, build_app
-from media_worker.providers import RetryPolicy
+from media_worker.providers import ProviderClients, ProviderSettings, RetryPolicy
+from media_worker.runtime.providers import SdkProviderFactory
 from media_worker.runtime.tools import ToolInvoker
 from media_worker.server import MediaServer
 from switchboard.caller import Carrier, SimulatedCaller
@@ -108,6 +109,16 @@ class WorkerStack:
         await self.server.aclose()
 
 
+def provider_clients(deepgram: FakeDeepgram, openai: FakeOpenAI, cartesia: FakeCartesia) -> ProviderClients:
+    """The SDK clients pointed at the fakes (blocking: build them outside the event loop)."""
+    settings = ProviderSettings(
+        deepgram_api_key="test-deepgram-key", deepgram_ws_url=deepgram.ws_url, deepgram_http_url=deepgram.http_url,
+        openai_api_key="test-openai-key", openai_base_url=openai.base_url,
+        cartesia_api_key="test-cartesia-key", cartesia_base_url=cartesia.http_url, cartesia_ws_url=cartesia.ws_url,
+    )  # fmt: skip
+    return ProviderClients.from_settings(settings)
+
+
 def _receive(queue_url: str) -> list[CallEnded]:
     sqs = boto3.client("sqs")
     messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
@@ -127,6 +138,7 @@ async def start_stack(
     cartesia: FakeCartesia,
     *,
     spool: Path,
+    clients: ProviderClients,
     tool_invoker: ToolInvoker | None = None,
     env_extra: dict[str, str] | None = None,
 ) -> WorkerStack:
@@ -144,7 +156,8 @@ async def start_stack(
         "SWITCHBOARD_STAGE": "test",
         **(env_extra or {}),
     }
-    app = await build_app(env, stream_secret=SECRET, tool_invoker=tool_invoker, retry=FAST_RETRY)
+    providers = SdkProviderFactory(clients, openai_api_key="test-openai-key", retry=FAST_RETRY)
+    app = await build_app(env, stream_secret=SECRET, tool_invoker=tool_invoker, providers=providers)
     await app.start()
     server = MediaServer(app)
     await server.start("127.0.0.1", 0)

@@ -184,8 +184,15 @@ def _runs(text: str) -> Iterable[Finding]:
         if run.startswith("(") and ")" not in run:
             start, run = start + 1, run[1:]
         kind = _classify_run(text, start, run)
-        if kind is not None:
-            yield Finding(start, start + len(run), kind)
+        end = start + len(run)
+        glued = (start > 0 and _is_word_char(text[start - 1])) or (end < len(text) and _is_word_char(text[end]))
+        # Digits inside a word (ids, hashes, UUIDs) are not phone numbers; a card number still counts.
+        if kind is not None and (kind == "CARD" or not glued):
+            yield Finding(start, end, kind)
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isalpha() or char == "_"
 
 
 def _spoken_digits(text: str) -> Iterable[Finding]:
@@ -235,13 +242,19 @@ def _classify_spoken(text: str, start: int, digits: str) -> Kind | None:
 
 def find_pii(text: str) -> list[Finding]:
     """Every PII finding in *text*, overlaps merged (the merged span takes the strongest kind), in order."""
-    found: list[Finding] = [Finding(m.start(), m.end(), "EMAIL") for m in _EMAIL.finditer(text)]
+    found: list[Finding] = [Finding(_email_start(text, m), m.end(), "EMAIL") for m in _EMAIL.finditer(text)]
     found += [Finding(m.start(), m.end(), "EMAIL") for m in _SPOKEN_EMAIL.finditer(text)]
     found += list(_runs(text))
     found += list(_spoken_digits(text))
     found += [Finding(m.start(1), m.end(1), "DOB") for m in _DOB.finditer(text)]
     found += [Finding(m.start(), m.end(), "ADDRESS") for m in _ADDRESS.finditer(text)]
     return _merge(found)
+
+
+def _email_start(text: str, match: re.Match[str]) -> int:
+    """A quote opening ``'jane@example.com'`` stays outside the finding (unless it is the whole local part)."""
+    start = match.start()
+    return start + 1 if text[start] in "'`" and text[start + 1] != "@" else start
 
 
 def _merge(found: list[Finding]) -> list[Finding]:

@@ -49,10 +49,13 @@ def twilio_control(fake: FakeTwilioRest, **kwargs: object) -> TwilioCallControl:
 
 
 async def live_twilio_call(fake: FakeTwilioRest) -> CarrierCall:
+    def create() -> str:  # the SDK blocks (and imports lazily): not on the event loop
+        sdk = Client(fake.account_sid, fake.auth_token, http_client=RebasedTwilioHttpClient(fake.http_url))
+        return str(sdk.calls.create(to="+14155550111", from_=OUR_NUMBER, twiml="<Response/>").sid)
+
     fake.add_incoming_number(OUR_NUMBER)
-    sdk = Client(fake.account_sid, fake.auth_token, http_client=RebasedTwilioHttpClient(fake.http_url))
-    created = await asyncio.to_thread(sdk.calls.create, to="+14155550111", from_=OUR_NUMBER, twiml="<Response/>")
-    return CarrierCall(carrier="twilio", carrier_call_id=str(created.sid), call_id="call_1", tenant_id="ten_t")
+    sid = await asyncio.to_thread(create)
+    return CarrierCall(carrier="twilio", carrier_call_id=sid, call_id="call_1", tenant_id="ten_t")
 
 
 async def test_twilio_transfer_updates_the_live_call_with_dial(twilio: FakeTwilioRest) -> None:

@@ -16,6 +16,7 @@ active-call lease TENANT#{tenant}              ACTIVE#{call}               -  (c
 credential marker TENANT#{tenant}              CREDENTIAL#{provider}       -  (no values; see secrets.py)
 call cost         TENANT#{tenant}              COST#{yyyy-mm-dd}#{call}    -  (cost ledger, no TTL; cost_ledger.py)
 post_call step    TENANT#{tenant}              IDEM#{step}#{md5}           -  (Powertools idempotency; TTL)
+audit entry       AUDIT#{tenant}#{yyyy-mm}     {iso}#{uuid}                -  (append-only, no TTL; audit.py)
 ================  ===========================  ==========================  =================================
 
 Every partition that holds tenant data starts with ``TENANT#{tenant}``, and every
@@ -23,6 +24,11 @@ function that reads it takes the tenant id. The only global lookups are the
 number claim (a number routes to its tenant), the API-key hash (a key names its
 tenant) and the carrier call id (a webhook names its call); each returns a tenant
 id that callers then use for tenant-scoped reads.
+
+Audit entries are the one kind of tenant data outside ``TENANT#{tenant}``: their partition key starts
+with ``AUDIT#`` so that an IAM ``dynamodb:LeadingKeys`` condition can deny every change to them
+(:data:`switchboard.audit.AUDIT_DENY_STATEMENT`); the tenant id is still part of the key, and
+:func:`switchboard.audit.list_audit` reads only the caller's tenant's partitions.
 """
 
 from __future__ import annotations

@@ -77,16 +77,28 @@ class WorkerStack:
 
     async def place_call(self, *, carrier: Carrier = "twilio", assistant_id: str = "as_media") -> PlacedCall:
         """A call record as call setup leaves it (ringing), and its stream token."""
-        call_id = "ca_" + uuid.uuid4().hex[:16]
-        carrier_call_id = ("CA" if carrier == "twilio" else "v3:") + uuid.uuid4().hex
-        record = CallRecord(
-            call_id=call_id, tenant_id=TENANT, assistant_id=assistant_id, carrier=carrier,
-            carrier_call_id=carrier_call_id, from_number="+14155550100", to_number="+14155550199",
-            started_at=datetime.now(UTC),
-        )  # fmt: skip
+        record = _record(carrier, assistant_id)
         await asyncio.to_thread(create_call, self.table, record)
-        token = issue_stream_token(SECRET, tenant_id=TENANT, call_id=call_id, assistant_id=assistant_id)
-        return PlacedCall(call_id, carrier_call_id, token)
+        return self._placed(record)
+
+    @staticmethod
+    def _placed(record: CallRecord) -> PlacedCall:
+        assert record.assistant_id is not None
+        token = issue_stream_token(
+            SECRET, tenant_id=TENANT, call_id=record.call_id, assistant_id=record.assistant_id
+        )
+        return PlacedCall(record.call_id, record.carrier_call_id, token)
+
+    async def place_calls(self, count: int, *, carrier: Carrier = "twilio") -> list[PlacedCall]:
+        """``count`` calls, created one after another in one thread (moto's server is not thread-safe)."""
+        records = [_record(carrier) for _ in range(count)]
+
+        def create_all() -> None:
+            for record in records:
+                create_call(self.table, record)
+
+        await asyncio.to_thread(create_all)
+        return [self._placed(record) for record in records]
 
     def caller(self, call: PlacedCall, *, carrier: Carrier = "twilio", **kwargs: Any) -> SimulatedCaller:
         return SimulatedCaller(
@@ -107,6 +119,15 @@ class WorkerStack:
 
     async def aclose(self) -> None:
         await self.server.aclose()
+
+
+def _record(carrier: Carrier, assistant_id: str = "as_media") -> CallRecord:
+    """A call record as call setup leaves it: ringing."""
+    return CallRecord(
+        call_id="ca_" + uuid.uuid4().hex[:16], tenant_id=TENANT, assistant_id=assistant_id, carrier=carrier,
+        carrier_call_id=("CA" if carrier == "twilio" else "v3:") + uuid.uuid4().hex,
+        from_number="+14155550100", to_number="+14155550199", started_at=datetime.now(UTC),
+    )  # fmt: skip
 
 
 def provider_clients(deepgram: FakeDeepgram, openai: FakeOpenAI, cartesia: FakeCartesia) -> ProviderClients:

@@ -90,7 +90,7 @@ class CallConfig:
         cls,
         assistant: Assistant,
         *,
-        transfer_destinations: tuple[str, ...] = (),
+        transfer_destinations: tuple[str, ...] | None = None,
         phrases: Phrases | None = None,
     ) -> CallConfig:
         tt = assistant.turn_taking
@@ -121,7 +121,9 @@ class CallConfig:
             tools=tools,
             policy=policy,
             phrases=phrases or Phrases(),
-            transfer_destinations=transfer_destinations,
+            transfer_destinations=(
+                tuple(assistant.transfer_destinations) if transfer_destinations is None else transfer_destinations
+            ),
         )
 
     def tool(self, name: str) -> ToolSpec | None:

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import AnyHttpUrl, Field, model_validator
 
-from ._base import Contract, Identifier, JsonScalar, utc_now
+from ._base import E164, Contract, Identifier, JsonScalar, utc_now
 from .tool import ToolDefinition
 
 SttProvider = Literal["deepgram", "whisper_local"]
@@ -109,6 +109,9 @@ class Assistant(Contract):
     tts: TtsSettings = TtsSettings()
     turn_taking: TurnTaking = TurnTaking()
     tools: tuple[ToolDefinition, ...] = Field(default=(), max_length=64)
+    transfer_destinations: tuple[E164, ...] = Field(
+        default=(), max_length=20, description="numbers the built-in transfer_call may dial; empty disables it"
+    )
     crm: CrmTarget = CrmTarget()
     compliance: Compliance = Compliance()
     retention: Retention = Retention()

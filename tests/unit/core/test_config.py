@@ -45,3 +45,16 @@ def test_from_assistant_copies_prompt_thresholds_and_tools() -> None:
     names = [t["function"]["name"] for t in cfg.openai_tools()]
     assert names == ["book", "end_call", "transfer_call"]
     assert cfg.phrases.goodbye == "Bye"
+
+
+def test_transfer_call_is_offered_only_for_an_assistant_with_destinations() -> None:
+    base = {"assistant_id": "as_1", "tenant_id": "tn_1", "name": "n", "system_prompt": "p"}
+    without = CallConfig.from_assistant(Assistant.from_wire(base))
+    with_numbers = CallConfig.from_assistant(Assistant.from_wire({**base, "transfer_destinations": ["+14155550199"]}))
+
+    def names(config: CallConfig) -> set[str]:
+        return {spec["function"]["name"] for spec in config.openai_tools()}
+
+    assert "transfer_call" not in names(without)
+    assert "transfer_call" in names(with_numbers)
+    assert with_numbers.transfer_destinations == ("+14155550199",)

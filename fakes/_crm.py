@@ -131,6 +131,9 @@ class CrmFake(HttpFake):
         status, body = candidate.handler(request, match)
         self.requests.append(Recorded(candidate.name, request.method, request.path, request.query, payload, status,
                                       None))
+        if status == 204:
+            await exchange.send_empty(204)
+            return
         await exchange.send_json(status, body)
 
     def _record(self, route: str, request: HttpRequest, status: int | None, fault: Fault | None) -> None:

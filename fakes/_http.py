@@ -69,6 +69,10 @@ class Exchange:
         extra = {"Content-Type": "application/json", "Content-Length": str(len(body)), **(headers or {})}
         await self._write(self._head(status, extra) + body)
 
+    async def send_empty(self, status: int = 204, headers: dict[str, str] | None = None) -> None:
+        """A response without a body (``204 No Content``)."""
+        await self._write(self._head(status, {"Content-Length": "0", **(headers or {})}))
+
     async def start_stream(self, content_type: str = "text/event-stream") -> None:
         head = {"Content-Type": content_type, "Cache-Control": "no-cache"}
         await self._write(self._head(200, head))

@@ -1,4 +1,4 @@
-"""Fake HubSpot CRM v3 (contacts and calls: search, create, inline associations) over real HTTP.
+"""Fake HubSpot CRM v3 (contacts and calls: search, create, archive, inline associations) over real HTTP.
 
 Point the SDK at it: ``hubspot.Client.create(access_token=fake.token, host=fake.http_url)``.
 Search matches like HubSpot's: ``EQ`` is exact string equality (so a phone stored as
@@ -29,11 +29,14 @@ class FakeHubSpot(CrmFake):
         self.contacts: dict[str, dict[str, Any]] = {}
         self.calls: dict[str, dict[str, Any]] = {}
         """call id -> {"properties": {...}, "associations": [...]}"""
+        self.archived_calls: dict[str, dict[str, Any]] = {}
+        """calls moved to the recycling bin by ``DELETE /crm/v3/objects/calls/{id}`` (no longer searchable)"""
         base = "/crm/v3/objects"
         self.route("search_contacts", "POST", rf"{base}/contacts/search", self._search("contacts"))
         self.route("create_contact", "POST", rf"{base}/contacts", self._create("contacts"))
         self.route("search_calls", "POST", rf"{base}/calls/search", self._search("calls"))
         self.route("create_call", "POST", rf"{base}/calls", self._create("calls"))
+        self.route("archive_call", "DELETE", rf"{base}/calls/(?P<object_id>[0-9]+)", self._archive_call)
 
     def add_contact(self, **properties: str) -> str:
         contact_id = self.new_id()
@@ -75,6 +78,15 @@ class FakeHubSpot(CrmFake):
             return 201, _public(object_id, self._store(kind)[object_id])
 
         return handler
+
+    def _archive_call(self, _request: HttpRequest, match: re.Match[str]) -> HandlerResult:
+        object_id = match.group("object_id")
+        record = self.calls.pop(object_id, None)
+        if record is None:
+            return 404, {"status": "error", "message": "Object not found. objectId are usually numeric.",
+                         "category": "OBJECT_NOT_FOUND"}
+        self.archived_calls[object_id] = record
+        return 204, None
 
 
 def _matches(properties: dict[str, str], flt: dict[str, Any]) -> bool:

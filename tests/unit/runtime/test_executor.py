@@ -6,6 +6,8 @@ import asyncio
 import json
 import time
 
+from pydantic import AnyHttpUrl
+
 from media_worker.core import (
     CancelResponse,
     FinishSpeech,
@@ -34,7 +36,7 @@ from .fake_providers import FakeTts, ScriptedLlm
 from .test_outbound import RecordingSink
 
 TOOL = ToolDefinition(
-    name="lookup", description="Look up an order.", webhook_url="https://example.com/hook",
+    name="lookup", description="Look up an order.", webhook_url=AnyHttpUrl("https://example.com/hook"),
     parameters={"type": "object", "properties": {"order": {"type": "string"}}, "required": ["order"]},
 )  # fmt: skip
 

@@ -38,12 +38,13 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, Literal
 
-from .models import Turn
+from .models import Compliance, Turn
 
 Mode = Literal["off", "mask", "placeholder"]
 Kind = Literal["EMAIL", "PHONE", "CARD", "SSN", "DOB", "ADDRESS"]
 MODES: tuple[Mode, ...] = ("off", "mask", "placeholder")
 MASK = "****"
+MAX_CHECKED_GROUPS = 64
 PLACEHOLDERS: dict[Kind, str] = {kind: f"[{kind}]" for kind in ("EMAIL", "PHONE", "CARD", "SSN", "DOB", "ADDRESS")}
 _PRIORITY: dict[Kind, int] = {"EMAIL": 6, "CARD": 5, "SSN": 4, "DOB": 3, "ADDRESS": 2, "PHONE": 1}
 
@@ -78,8 +79,12 @@ def contains_card(groups: Sequence[str]) -> bool:
     """Whether digit *groups* (as written: ``4111 1111 ...``, or one digit per spoken word) hold a card.
 
     A card is 13 to 19 digits that pass Luhn, made of whole consecutive groups; a group longer
-    than 19 digits (a card glued to other digits) is searched digit by digit.
+    than 19 digits (a card glued to other digits) is searched digit by digit. More than
+    :data:`MAX_CHECKED_GROUPS` groups, or a group of more digits than that (no one reads a number
+    like that), count as a card unchecked, which keeps the time linear on hostile input.
     """
+    if len(groups) > MAX_CHECKED_GROUPS:
+        return True
     for first in range(len(groups)):
         digits = ""
         for group in groups[first:]:
@@ -88,7 +93,7 @@ def contains_card(groups: Sequence[str]) -> bool:
                 break
             if len(digits) >= 13 and luhn_valid(digits):
                 return True
-    return any(len(group) > 19 and _luhn_window(group) for group in groups)
+    return any(len(group) > MAX_CHECKED_GROUPS or (len(group) > 19 and _luhn_window(group)) for group in groups)
 
 
 def _luhn_window(digits: str) -> bool:
@@ -102,10 +107,12 @@ def _luhn_window(digits: str) -> bool:
 # -- patterns ---------------------------------------------------------------------------------
 
 _EMAIL = re.compile(
+    # Matches start only where a local part starts: no rescanning of long runs (linear time).
+    r"(?<![A-Za-z0-9!#$%&'*+/=?^_`{|}~.-])"
     r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z][A-Za-z0-9-]+"
 )
 _SPOKEN_EMAIL = re.compile(
-    r"\b[a-z0-9][a-z0-9._-]*\s+at\s+[a-z0-9-]+(?:\s+dot\s+[a-z0-9-]+)+\b", re.IGNORECASE
+    r"(?<![a-z0-9._-])[a-z0-9][a-z0-9._-]*\s+at\s+[a-z0-9-]+(?:\s+dot\s+[a-z0-9-]+)+\b", re.IGNORECASE
 )
 _RUN = re.compile(r"(?<![0-9])(?:\+\s?)?\(?[0-9](?:(?:[ .\-]|\)\s?|\s?\()?[0-9])*")
 _SSN_FORMAT = re.compile(r"([0-9]{3})([- ])([0-9]{2})\2([0-9]{4})")
@@ -303,6 +310,22 @@ def redactor(mode: Mode) -> Callable[[str], str]:
     if mode not in MODES:
         raise ValueError(f"redaction mode must be one of {', '.join(MODES)}")
     return partial(redact, mode=mode)
+
+
+def transcript_mode(compliance: Compliance) -> Mode:
+    """How the assistant's stored transcripts and CRM bodies are redacted (never ``off`` in HIPAA mode)."""
+    if compliance.hipaa_mode and compliance.redaction == "off":
+        return "placeholder"
+    return compliance.redaction
+
+
+def analysis_mode(compliance: Compliance) -> Mode:
+    """How the transcript sent to the analysis LLM is redacted: ``redact_analysis_inputs`` asks for
+    redaction even when stored transcripts are kept as spoken (``off`` then means ``placeholder``)."""
+    if not compliance.redact_analysis_inputs:
+        return "off"
+    mode = transcript_mode(compliance)
+    return "placeholder" if mode == "off" else mode
 
 
 def redact_turns(turns: Sequence[Turn], mode: Mode = "placeholder") -> tuple[Turn, ...]:

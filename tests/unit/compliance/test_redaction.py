@@ -5,8 +5,18 @@ from __future__ import annotations
 import pytest
 
 from switchboard.analysis import render_transcript
-from switchboard.models import Turn
-from switchboard.redaction import MASK, find_pii, luhn_valid, redact, redact_turns, redact_value, redactor
+from switchboard.models import Compliance, Turn
+from switchboard.redaction import (
+    MASK,
+    analysis_mode,
+    find_pii,
+    luhn_valid,
+    redact,
+    redact_turns,
+    redact_value,
+    redactor,
+    transcript_mode,
+)
 
 CASES = [
     # (text, the PII inside it, kind)
@@ -124,3 +134,31 @@ def test_redactor_plugs_into_the_analysis_hook() -> None:
     turns = (Turn(role="caller", text="card 4111 1111 1111 1111", start_ms=0, end_ms=1),)
     assert render_transcript(turns, redact=redactor("placeholder")) == "Caller: card [CARD]"
     assert render_transcript(turns, redact=redactor("off")) == "Caller: card 4111 1111 1111 1111"
+
+
+@pytest.mark.parametrize(
+    ("compliance", "stored", "analysed"),
+    [
+        (Compliance(), "placeholder", "placeholder"),
+        (Compliance(redaction="mask"), "mask", "mask"),
+        (Compliance(redaction="off"), "off", "placeholder"),
+        (Compliance(redaction="off", redact_analysis_inputs=False), "off", "off"),
+        (Compliance(redaction="off", hipaa_mode=True), "placeholder", "placeholder"),
+    ],
+)
+def test_modes_per_assistant(compliance: Compliance, stored: str, analysed: str) -> None:
+    assert transcript_mode(compliance) == stored
+    assert analysis_mode(compliance) == analysed
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1 " * 5000, "[CARD] "),  # thousands of groups: redacted whole, unchecked
+        ("x" + "1" * 5000 + "y", "x[CARD]y"),
+        ("a." * 5000 + "@b.com", "[EMAIL]"),
+        ("a" * 5000 + "@", "a" * 5000 + "@"),
+    ],
+)
+def test_hostile_inputs_are_handled_whole(text: str, expected: str) -> None:
+    assert redact(text) == expected

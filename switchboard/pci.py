@@ -56,6 +56,8 @@ SECURITY_CODE_CUES = (
     "code on the back", "three digit code", "four digit code", "card code",
 )
 CUE_LOOKBACK_WORDS = 8
+MAX_FILLERS = 3
+"""Filler words in a row that a run survives."""
 
 Encoding = Literal["mulaw", "linear16"]
 CaptureKind = Literal["card", "security_code", "payment_digits"]
@@ -146,7 +148,9 @@ def _find_runs(texts: Sequence[str], joinable: Callable[[int, int], bool], in_pa
             continue
         if value is not None:
             entries.append((index, value if text.isdigit() else value * repeat))
-        elif not (entries and text in FILLERS):  # "four one one one, uh, one one ..." keeps the run open
+        elif entries and text in FILLERS and index - entries[-1][0] <= MAX_FILLERS:
+            pass  # "four one one one, uh, one one ..." keeps the run open
+        else:
             close()
         repeat = 1
     close()

@@ -167,3 +167,8 @@ def test_tokens_differ_per_call_key_and_short_keys_are_refused() -> None:
     assert card_token("4111111111111111", KEY) != card_token("4111111111111111", bytes(32))
     with pytest.raises(ValueError, match="16 bytes"):
         card_token("4111111111111111", b"short")
+
+
+def test_up_to_three_fillers_in_a_row_keep_a_run_open() -> None:
+    assert mask_card_text("4111 1111 uh um er 1111 1111") == "[CARD ending 1111]"
+    assert mask_card_text("4111 1111 uh um er ah 1111 1111") == "4111 1111 uh um er ah 1111 1111"

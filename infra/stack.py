@@ -19,14 +19,13 @@ from switchboard.resources import (
     ENV_STAGE,
     ENV_STREAM_TOKEN_SECRET,
     ENV_TABLE,
-    ENV_TOOL_CALL_FUNCTION,
     HTTP_ROUTES,
     METRIC_NAMESPACE,
     PROVIDER_KEY_ENV,
     RULES,
 )
 
-from .api import HttpApi
+from .api import TOOL_INVOKE_ROUTE, HttpApi
 from .config import StageConfig
 from .events import EventBus
 from .functions import FUNCTION_SPECS, Functions
@@ -113,7 +112,6 @@ class SwitchboardStack(Stack):
                 ENV_EVENT_BUS: self.events.bus.event_bus_name,
                 ENV_STREAM_TOKEN_SECRET: self.secrets.stream_token_signing_key.secret_arn,
                 ENV_CARRIER_SECRET: self.secrets.carrier.secret_arn,
-                ENV_TOOL_CALL_FUNCTION: self.functions.tool_call.function_name,
                 ENV_PUBLIC_API_URL: self.api.url,
                 ENV_MEDIA_WSS_URL: media_wss_url,
                 "POWERTOOLS_SERVICE_NAME": "media_worker",
@@ -224,7 +222,6 @@ class SwitchboardStack(Stack):
         self.events.bus.grant_put_events_to(role)
         self.secrets.stream_token_signing_key.grant_read(role)
         self.secrets.carrier.grant_read(role)
-        role.add_to_principal_policy(
-            iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[self.functions.tool_call.function_arn])
-        )
+        # Tool calls go through POST /tools/invoke (SigV4, IAM authorizer), never a direct Lambda invoke.
+        self.api.grant_invoke_route(role, *TOOL_INVOKE_ROUTE)
         role.add_to_principal_policy(self.media.task_protection_statement())

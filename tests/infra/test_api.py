@@ -1,4 +1,5 @@
-"""HTTP API: every shared route exists, the API-key authorizer guards /v1 (except openapi.json), access logs on."""
+"""HTTP API: every shared route exists, the API-key authorizer guards /v1 (except openapi.json), POST /tools/invoke
+is IAM-authorised, access logs on."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import json
 
 from aws_cdk.assertions import Match
 
-from infra.api import API_KEY_HEADER_SOURCE, route_construct_id
+from infra.api import API_KEY_HEADER_SOURCE, IAM_ROUTES, route_construct_id
 from switchboard.resources import HTTP_ROUTES, requires_api_key
 
 from .conftest import Synth, logical_ids_where
@@ -44,6 +45,22 @@ def test_authorizer_guards_exactly_the_api_key_routes(dev: Synth) -> None:
     dev.template.has_resource_properties(
         "AWS::ApiGatewayV2::Route", {"RouteKey": "GET /v1/openapi.json", "AuthorizationType": "NONE"}
     )
+
+
+def test_tools_invoke_is_iam_authorised_and_every_other_non_v1_route_is_not(dev: Synth) -> None:
+    # given the routes / then only POST /tools/invoke demands SigV4 (AWS_IAM); the carrier webhooks stay open
+    dev.template.has_resource_properties(
+        "AWS::ApiGatewayV2::Route", {"RouteKey": "POST /tools/invoke", "AuthorizationType": "AWS_IAM"}
+    )
+    iam_routes = {
+        r["Properties"]["RouteKey"] for r in dev.of_type("AWS::ApiGatewayV2::Route").values()
+        if r["Properties"].get("AuthorizationType") == "AWS_IAM"
+    }
+    assert iam_routes == {"POST /tools/invoke"} == {f"{m} {p}" for m, p in IAM_ROUTES}
+    for route_key in ("POST /twilio/voice", "POST /twilio/status", "POST /telnyx/webhook"):
+        dev.template.has_resource_properties(
+            "AWS::ApiGatewayV2::Route", {"RouteKey": route_key, "AuthorizationType": "NONE"}
+        )
 
 
 def test_authorizer_is_a_cached_simple_request_authorizer_on_the_authorizer_function(dev: Synth) -> None:

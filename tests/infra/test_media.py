@@ -10,7 +10,7 @@ from aws_cdk.assertions import Match
 from infra.media import DOCKERFILE
 from switchboard.resources import (
     ENV_PORT,
-    ENV_TOOL_CALL_FUNCTION,
+    ENV_PUBLIC_API_URL,
     MEDIA_WORKER_PORT,
     METRIC_ACTIVE_CALLS,
     METRIC_NAMESPACE,
@@ -137,13 +137,22 @@ def test_task_role_may_protect_its_tasks_from_scale_in(dev: Synth) -> None:
     assert {"Ref": cluster_id} in protection["Resource"]["Fn::Join"][1]
 
 
-def test_task_role_may_invoke_tool_call_and_nothing_else(dev: Synth) -> None:
-    (tool_call_id,) = logical_ids_where(dev.of_type("AWS::Lambda::Function"),
-                                        Handler="functions.tool_call.handler.lambda_handler")
-    invokes = [s for s in _statements(dev, _task_role(dev)) if "lambda:InvokeFunction" in json.dumps(s["Action"])]
-    assert [s["Resource"] for s in invokes] == [{"Fn::GetAtt": [tool_call_id, "Arn"]}]
-    env = {item["Name"]: item["Value"] for item in _container(dev)["Environment"]}
-    assert env[ENV_TOOL_CALL_FUNCTION] == {"Ref": tool_call_id}
+def test_task_role_may_invoke_exactly_the_tools_route_and_no_lambda(dev: Synth) -> None:
+    # given the worker's task role / then execute-api:Invoke on POST /tools/invoke of this API's $default stage only,
+    # and no direct Lambda invoke (tool calls go through the IAM-authorised route)
+    (api_id,) = dev.of_type("AWS::ApiGatewayV2::Api")
+    statements = _statements(dev, _task_role(dev))
+    invokes = [s for s in statements if "execute-api:" in json.dumps(s["Action"])]
+    assert [s["Action"] for s in invokes] == ["execute-api:Invoke"]
+    assert [s["Effect"] for s in invokes] == ["Allow"]
+    parts = invokes[0]["Resource"]["Fn::Join"][1]
+    assert parts[0].startswith("arn:") and ":execute-api:" in parts[0]
+    assert {"Ref": api_id} in parts
+    assert parts[-1] == "/$default/POST/tools/invoke"
+    assert "lambda:" not in json.dumps([s["Action"] for s in statements])
+    env = {item["Name"] for item in _container(dev)["Environment"]}
+    assert "SWITCHBOARD_TOOL_CALL_FUNCTION" not in env
+    assert ENV_PUBLIC_API_URL in env
 
 
 def test_cluster_has_container_insights_and_vpc_spans_two_azs(dev: Synth) -> None:

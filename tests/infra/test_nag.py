@@ -55,3 +55,19 @@ def test_the_check_is_live_an_unencrypted_queue_fails_synthesis(tmp_path: Path) 
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     with pytest.raises(RuntimeError, match="ValidationFailed"):
         app.synth()
+
+
+def test_the_iam_authorised_tools_route_passes_apig4_without_an_acknowledgment(dev: Synth) -> None:
+    # given POST /tools/invoke behind the IAM authorizer / then nothing under it is acknowledged, and (with
+    # test_no_unacknowledged_findings) APIG4 does not fire for it
+    route = dev.stack.api.routes[("POST", "/tools/invoke")]
+    key = cdk.Validations.ACKNOWLEDGED_RULES_METADATA_KEY
+    acknowledged = [
+        rule_id
+        for construct in route.node.find_all()
+        for entry in construct.node.metadata
+        if entry.type == key
+        for rule_id in entry.data
+    ]
+    assert acknowledged == []
+    assert _violations(dev.validation_report()) == []

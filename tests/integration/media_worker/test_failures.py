@@ -151,3 +151,21 @@ async def test_unknown_paths_are_404_and_health_is_200(stack: WorkerStack) -> No
         await connect(f"{stack.url}/healthz")
     assert missing.value.response.status_code == 404
     assert health.value.response.status_code == 200
+
+
+async def test_an_stt_drop_mid_utterance_reconnects_and_replays_so_no_words_are_lost(stack: WorkerStack) -> None:
+    # given the STT connection will be cut as soon as the caller starts speaking
+    stack.deepgram.script = ["I want to change my booking."]
+    stack.openai.push(TextReply("Sure, what is the booking reference?"))
+    call = await stack.place_call()
+    async with stack.caller(call) as caller:
+        await caller.wait_for_mark("@end")
+        stack.deepgram.faults.drop_at_next_utterance = True
+        asked_at = now_ms()
+        await caller.speak(speech_like_mulaw(1.2))
+        await caller.silence(500)
+        # then a new stream heard the whole utterance (replayed) and the turn was answered
+        await caller.wait_for_reply_audio(since_ms=asked_at, min_ms=300)
+
+    assert len(stack.deepgram.sessions) == 2 and stack.deepgram.sessions[0].dropped
+    assert stack.openai.last_request.messages[-1] == {"role": "user", "content": "I want to change my booking."}

@@ -14,6 +14,7 @@ from aws_cdk import aws_iam as iam
 from constructs import IConstruct
 
 from .api import IAM_ROUTES
+from .secrets import tenant_secret_name_pattern
 
 if TYPE_CHECKING:
     from .stack import SwitchboardStack
@@ -25,6 +26,11 @@ TABLE_INDEXES = "Queries use the table's GSIs; the wildcard covers only this tab
 BUCKET_OBJECTS = ("Object keys are per tenant and call (recordings/transcripts); access is limited to single-object "
                   "Get/Put on this bucket's objects, no List or Delete.")
 
+
+TENANT_SECRETS = ("Tenant credentials and tool signing secrets are created per tenant at run time by the admin API; "
+                  "the wildcard covers only this stage's tenants/ prefix (tool_call additionally confines each tool "
+                  "to its own tenant's names).")
+TENANT_SECRET_USERS = ("tool_call",)
 
 PLUGIN = "AwsSolutions"
 
@@ -50,6 +56,8 @@ def _ref(stack: Stack, resource: IConstruct, attribute: str | None = None) -> st
 def acknowledge_findings(stack: SwitchboardStack) -> None:
     table_indexes = f"AwsSolutions-IAM5[Resource::{_ref(stack, stack.storage.table, 'Arn')}/index/*]"
     bucket_objects = f"AwsSolutions-IAM5[Resource::{_ref(stack, stack.storage.bucket, 'Arn')}/*]"
+    tenant_secrets = (f"AwsSolutions-IAM5[Resource::arn:aws:secretsmanager:{stack.region}:<AWS::AccountId>:secret:"
+                      f"{tenant_secret_name_pattern(stack.config.name)}]")
 
     for name, fn in stack.functions.by_name.items():
         assert fn.role is not None
@@ -63,6 +71,8 @@ def acknowledge_findings(stack: SwitchboardStack) -> None:
             _ack(policy, "AwsSolutions-IAM5[Action::kms:ReEncrypt*]", TABLE_KEY)
         if name in ("post_call", "admin_api"):
             _ack(policy, bucket_objects, BUCKET_OBJECTS)
+        if name in TENANT_SECRET_USERS:
+            _ack(policy, tenant_secrets, TENANT_SECRETS)
 
     media = stack.media
     task_policy = _policy(media.task_role)

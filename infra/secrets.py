@@ -4,15 +4,41 @@ from __future__ import annotations
 
 import json
 
-from aws_cdk import RemovalPolicy
+from aws_cdk import ArnFormat, RemovalPolicy, Stack
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from switchboard.resources import PROVIDER_KEY_ENV
+from switchboard.store.secrets import credential_secret_name
 
 CARRIER_FIELDS = ("twilio_account_sid", "twilio_auth_token", "telnyx_api_key", "telnyx_public_key")
 """Fields of the carrier JSON secret, as read by call_setup and admin_api."""
+
+
+TENANT_SECRET_READ = ("secretsmanager:GetSecretValue",)
+"""Runtimes read tenant credentials (CRM, own carrier account) and tool signing secrets."""
+
+
+def tenant_secret_name_pattern(stage: str) -> str:
+    """``switchboard/{stage}/tenants/*``: every tenant's secrets, derived from the code that names them.
+
+    Tenant secrets are created by the admin API without ``KmsKeyId``, so they use the account's
+    ``aws/secretsmanager`` key, which any principal of the account may use through Secrets Manager:
+    reading them needs no KMS grant.
+    """
+    sample = credential_secret_name(stage, "TENANT", "PROVIDER")
+    return sample[: sample.index("TENANT")] + "*"
+
+
+def tenant_secrets_arn(scope: Construct, stage: str) -> str:
+    """``arn:aws:secretsmanager:{region}:{account}:secret:switchboard/{stage}/tenants/*``."""
+    return Stack.of(scope).format_arn(
+        service="secretsmanager",
+        resource="secret",
+        resource_name=tenant_secret_name_pattern(stage),
+        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+    )
 
 
 def _json_shell(fields: tuple[str, ...] | list[str]) -> secretsmanager.SecretStringGenerator:

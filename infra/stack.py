@@ -32,7 +32,7 @@ from .functions import FUNCTION_SPECS, Functions
 from .media import MediaWorkerService
 from .monitoring import Monitoring
 from .nag import acknowledge_findings
-from .secrets import Secrets
+from .secrets import TENANT_SECRET_READ, Secrets, tenant_secrets_arn
 from .storage import Storage
 
 
@@ -174,11 +174,11 @@ class SwitchboardStack(Stack):
         secrets.stream_token_signing_key.grant_read(fns.call_setup)
         secrets.carrier.grant_read(fns.call_setup)
 
+
         fns.tool_call.add_environment(ENV_EVENT_BUS, bus.event_bus_name)
-        fns.tool_call.add_environment(ENV_STREAM_TOKEN_SECRET, secrets.stream_token_signing_key.secret_arn)
         storage.table.grant_read_write_data(fns.tool_call)
         bus.grant_put_events_to(fns.tool_call)
-        secrets.stream_token_signing_key.grant_read(fns.tool_call)
+        self._grant_tenant_secrets(fns.tool_call, TENANT_SECRET_READ)  # tool signing secrets
 
         fns.post_call.add_environment(ENV_EVENT_BUS, bus.event_bus_name)
         fns.post_call.add_environment(ENV_BUCKET, storage.bucket.bucket_name)
@@ -203,6 +203,12 @@ class SwitchboardStack(Stack):
         fns.authorizer.add_environment(ENV_OPERATOR_SECRET, secrets.operator_key.secret_arn)
         storage.table.grant_read_data(fns.authorizer)
         secrets.operator_key.grant_read(fns.authorizer)
+
+    def _grant_tenant_secrets(self, grantee: iam.IGrantable, actions: tuple[str, ...]) -> None:
+        """``actions`` on every tenant's secrets (``switchboard/{stage}/tenants/*``), nothing else."""
+        grantee.grant_principal.add_to_principal_policy(
+            iam.PolicyStatement(actions=list(actions), resources=[tenant_secrets_arn(self, self.config.name)])
+        )
 
     def _grant_objects(self, grantee: iam.IGrantable, *, read: bool = False, write: bool = False) -> None:
         """Object-level access to the recordings bucket (no listing, no deletes; expiry is the lifecycle's job)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from fnmatch import fnmatchcase
 from typing import Any
 
 import pytest
@@ -16,22 +17,34 @@ from switchboard.resources import (
     ENV_OPERATOR_SECRET,
     ENV_PROVIDER_SECRET,
     ENV_PUBLIC_API_URL,
+    ENV_STAGE,
     ENV_STREAM_TOKEN_SECRET,
     ENV_TABLE,
     PROVIDER_KEY_ENV,
 )
+from switchboard.store.secrets import credential_secret_name
 
 from .conftest import Synth, logical_ids_where
 
 SECRET_ENV = {ENV_STREAM_TOKEN_SECRET, ENV_CARRIER_SECRET, ENV_PROVIDER_SECRET, ENV_OPERATOR_SECRET}
 
 EXPECTED_ENV = {
-    "call_setup": {ENV_TABLE, ENV_EVENT_BUS, ENV_STREAM_TOKEN_SECRET, ENV_CARRIER_SECRET, ENV_MEDIA_WSS_URL,
-                   ENV_PUBLIC_API_URL},
-    "tool_call": {ENV_TABLE, ENV_EVENT_BUS, ENV_STREAM_TOKEN_SECRET},
+    "call_setup": {ENV_TABLE, ENV_EVENT_BUS, ENV_STREAM_TOKEN_SECRET, ENV_CARRIER_SECRET,
+                   ENV_MEDIA_WSS_URL, ENV_PUBLIC_API_URL},
+    "tool_call": {ENV_TABLE, ENV_EVENT_BUS, ENV_STAGE},
     "post_call": {ENV_TABLE, ENV_EVENT_BUS, ENV_BUCKET, ENV_PROVIDER_SECRET, ENV_PUBLIC_API_URL},
-    "admin_api": {ENV_TABLE, ENV_EVENT_BUS, ENV_BUCKET, ENV_OPERATOR_SECRET, ENV_CARRIER_SECRET, ENV_PUBLIC_API_URL},
+    "admin_api": {ENV_TABLE, ENV_EVENT_BUS, ENV_BUCKET, ENV_OPERATOR_SECRET, ENV_CARRIER_SECRET,
+                  ENV_PUBLIC_API_URL},
     "authorizer": {ENV_TABLE, ENV_OPERATOR_SECRET},
+}
+
+TENANT_SECRET_ACTIONS = {
+    # what each function may do with switchboard/{stage}/tenants/* (tenant credentials, tool signing secrets)
+    "call_setup": set(),
+    "tool_call": {"secretsmanager:GetSecretValue"},
+    "post_call": set(),
+    "admin_api": set(),
+    "authorizer": set(),
 }
 
 
@@ -56,25 +69,92 @@ def _actions(statement: dict[str, Any]) -> list[str]:
     return [action] if isinstance(action, str) else list(action)
 
 
+def _resources(statement: dict[str, Any]) -> list[Any]:
+    resource = statement["Resource"]
+    return list(resource) if isinstance(resource, list) else [resource]
+
+
+def _arn_text(resource: Any) -> str:
+    """A Fn::Join ARN as text with ``<Ref>`` placeholders, e.g. ``arn:aws:...:<AWS::AccountId>:secret:...``."""
+    if isinstance(resource, str):
+        return resource
+    if "Ref" in resource:
+        return f"<{resource['Ref']}>"
+    separator, parts = resource["Fn::Join"]
+    return str(separator).join(_arn_text(part) for part in parts)
+
+
+def _tenant_secret_statements(synth: Synth, role_id: str) -> list[dict[str, Any]]:
+    return [s for s in _statements_of_role(synth, role_id) if "/tenants/" in json.dumps(s["Resource"])]
+
+
+def _role_of(synth: Synth, name: str) -> str:
+    role_id: str = _function(synth, name)["Role"]["Fn::GetAtt"][0]
+    return role_id
+
+
 @pytest.mark.parametrize("name", sorted(EXPECTED_ENV))
 def test_function_environment_names_its_resources(dev: Synth, name: str) -> None:
     env = _function(dev, name)["Environment"]["Variables"]
     assert EXPECTED_ENV[name] <= set(env), EXPECTED_ENV[name] - set(env)
 
 
+def test_tool_call_is_not_told_about_the_stream_token_key(dev: Synth) -> None:
+    # given tool_call behind the IAM authorizer (it never reads the stream-token key) / then neither env nor grant
+    env = _function(dev, "tool_call")["Environment"]["Variables"]
+    assert ENV_STREAM_TOKEN_SECRET not in env
+    (signing_key_id,) = logical_ids_where(dev.of_type("AWS::SecretsManager::Secret"),
+                                          Description="Switchboard media-stream token signing key")
+    granted = json.dumps(_statements_of_role(dev, _role_of(dev, "tool_call")))
+    assert signing_key_id not in granted
+
+
 @pytest.mark.parametrize("name", sorted(EXPECTED_ENV))
-def test_function_reads_exactly_the_secrets_it_is_told_about(dev: Synth, name: str) -> None:
-    # given the secret ARNs in the function's environment / then its role may read those secrets and no others
+def test_function_reads_exactly_the_platform_secrets_it_is_told_about(dev: Synth, name: str) -> None:
+    # given the secret ARNs in the function's environment / then its role may read those platform secrets and no
+    # others (the tenants/* prefix is checked separately)
     props = _function(dev, name)
     told = {value["Ref"] for key, value in props["Environment"]["Variables"].items() if key in SECRET_ENV}
-    role_id = props["Role"]["Fn::GetAtt"][0]
     readable = {
         resource["Ref"]
-        for statement in _statements_of_role(dev, role_id)
+        for statement in _statements_of_role(dev, _role_of(dev, name))
         if "secretsmanager:GetSecretValue" in _actions(statement)
-        for resource in ([statement["Resource"]] if isinstance(statement["Resource"], dict) else statement["Resource"])
+        for resource in _resources(statement)
+        if "Ref" in resource
     }
     assert readable == told
+
+
+@pytest.mark.parametrize("name", sorted(TENANT_SECRET_ACTIONS))
+def test_function_gets_exactly_its_actions_on_the_stage_tenant_secret_prefix(dev: Synth, name: str) -> None:
+    statements = _tenant_secret_statements(dev, _role_of(dev, name))
+    actions = {action for statement in statements for action in _actions(statement)}
+    assert actions == TENANT_SECRET_ACTIONS[name]
+    for statement in statements:
+        assert statement["Effect"] == "Allow"
+        assert [_arn_text(r) for r in _resources(statement)] == [
+            "arn:aws:secretsmanager:eu-west-1:<AWS::AccountId>:secret:switchboard/dev/tenants/*"
+        ]
+
+
+def test_the_tenant_prefix_matches_the_names_the_code_creates_and_nothing_else(dev: Synth, prod: Synth) -> None:
+    # given the granted ARN pattern / then the admin API's secret names match it (with Secrets Manager's random
+    # suffix) for this stage only, and platform secrets or other stages' tenants do not
+    def granted_pattern(synth: Synth) -> str:
+        (statement,) = _tenant_secret_statements(synth, _role_of(synth, "tool_call"))
+        (resource,) = _resources(statement)
+        return _arn_text(resource).replace("<AWS::AccountId>", "111111111111")
+
+    def arn(name: str) -> str:
+        return f"arn:aws:secretsmanager:eu-west-1:111111111111:secret:{name}-AbCdEf"
+
+    dev_pattern, prod_pattern = granted_pattern(dev), granted_pattern(prod)
+    assert fnmatchcase(arn(credential_secret_name("dev", "ten_a", "twilio")), dev_pattern)
+    assert fnmatchcase(arn(credential_secret_name("dev", "ten_b", "hubspot")), dev_pattern)
+    assert fnmatchcase(arn(credential_secret_name("prod", "ten_a", "twilio")), prod_pattern)
+    assert not fnmatchcase(arn(credential_secret_name("prod", "ten_a", "twilio")), dev_pattern)
+    assert not fnmatchcase(arn("switchboard/dev/carrier"), dev_pattern)
+    assert not fnmatchcase(arn("SwitchboardCarrier"), dev_pattern)
 
 
 def test_authorizer_only_reads_the_table(dev: Synth) -> None:

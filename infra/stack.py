@@ -188,6 +188,7 @@ class SwitchboardStack(Stack):
         self._grant_objects(fns.post_call, read=True, write=True)
         bus.grant_put_events_to(fns.post_call)
         secrets.provider_keys.grant_read(fns.post_call)
+        self._grant_tenant_secrets(fns.post_call, TENANT_SECRET_READ)  # tenant CRM credentials
 
         fns.admin_api.add_environment(ENV_EVENT_BUS, bus.event_bus_name)
         fns.admin_api.add_environment(ENV_BUCKET, storage.bucket.bucket_name)

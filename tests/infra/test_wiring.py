@@ -42,7 +42,7 @@ TENANT_SECRET_ACTIONS = {
     # what each function may do with switchboard/{stage}/tenants/* (tenant credentials, tool signing secrets)
     "call_setup": set(),
     "tool_call": {"secretsmanager:GetSecretValue"},
-    "post_call": set(),
+    "post_call": {"secretsmanager:GetSecretValue"},
     "admin_api": set(),
     "authorizer": set(),
 }

@@ -18,6 +18,15 @@ CARRIER_FIELDS = ("twilio_account_sid", "twilio_auth_token", "telnyx_api_key", "
 
 TENANT_SECRET_READ = ("secretsmanager:GetSecretValue",)
 """Runtimes read tenant credentials (CRM, own carrier account) and tool signing secrets."""
+TENANT_SECRET_MANAGE = (
+    "secretsmanager:CreateSecret",
+    "secretsmanager:PutSecretValue",
+    "secretsmanager:GetSecretValue",
+    "secretsmanager:DeleteSecret",
+    "secretsmanager:TagResource",
+    "secretsmanager:DescribeSecret",
+)
+"""The admin API writes them (``switchboard.store.secrets.put_credentials``: put, else create with tags)."""
 
 
 def tenant_secret_name_pattern(stage: str) -> str:

@@ -32,7 +32,7 @@ from .functions import FUNCTION_SPECS, Functions
 from .media import MediaWorkerService
 from .monitoring import Monitoring
 from .nag import acknowledge_findings
-from .secrets import TENANT_SECRET_READ, Secrets, tenant_secrets_arn
+from .secrets import TENANT_SECRET_MANAGE, TENANT_SECRET_READ, Secrets, tenant_secrets_arn
 from .storage import Storage
 
 
@@ -200,6 +200,7 @@ class SwitchboardStack(Stack):
         bus.grant_put_events_to(fns.admin_api)
         secrets.operator_key.grant_read(fns.admin_api)
         secrets.carrier.grant_read(fns.admin_api)  # buys/configures numbers with the platform carrier account
+        self._grant_tenant_secrets(fns.admin_api, TENANT_SECRET_MANAGE)  # PUT/DELETE /v1/credentials, own Twilio
 
         fns.authorizer.add_environment(ENV_OPERATOR_SECRET, secrets.operator_key.secret_arn)
         storage.table.grant_read_data(fns.authorizer)

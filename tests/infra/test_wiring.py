@@ -15,6 +15,7 @@ from switchboard.resources import (
     ENV_EVENT_BUS,
     ENV_MEDIA_WSS_URL,
     ENV_OPERATOR_SECRET,
+    ENV_PORT,
     ENV_PROVIDER_SECRET,
     ENV_PUBLIC_API_URL,
     ENV_STAGE,
@@ -29,13 +30,20 @@ from .conftest import Synth, logical_ids_where
 SECRET_ENV = {ENV_STREAM_TOKEN_SECRET, ENV_CARRIER_SECRET, ENV_PROVIDER_SECRET, ENV_OPERATOR_SECRET}
 
 EXPECTED_ENV = {
-    "call_setup": {ENV_TABLE, ENV_EVENT_BUS, ENV_STREAM_TOKEN_SECRET, ENV_CARRIER_SECRET,
+    # every variable the function's code reads (os.environ / ENV_*); ENV_STAGE names the tenants' secrets
+    "call_setup": {ENV_TABLE, ENV_EVENT_BUS, ENV_STAGE, ENV_STREAM_TOKEN_SECRET, ENV_CARRIER_SECRET,
                    ENV_MEDIA_WSS_URL, ENV_PUBLIC_API_URL},
     "tool_call": {ENV_TABLE, ENV_EVENT_BUS, ENV_STAGE},
-    "post_call": {ENV_TABLE, ENV_EVENT_BUS, ENV_BUCKET, ENV_PROVIDER_SECRET, ENV_PUBLIC_API_URL},
-    "admin_api": {ENV_TABLE, ENV_EVENT_BUS, ENV_BUCKET, ENV_OPERATOR_SECRET, ENV_CARRIER_SECRET,
+    "post_call": {ENV_TABLE, ENV_EVENT_BUS, ENV_STAGE, ENV_BUCKET, ENV_PROVIDER_SECRET, ENV_PUBLIC_API_URL},
+    "admin_api": {ENV_TABLE, ENV_EVENT_BUS, ENV_STAGE, ENV_BUCKET, ENV_OPERATOR_SECRET, ENV_CARRIER_SECRET,
                   ENV_PUBLIC_API_URL},
-    "authorizer": {ENV_TABLE, ENV_OPERATOR_SECRET},
+    "authorizer": {ENV_TABLE, ENV_STAGE, ENV_OPERATOR_SECRET},
+}
+
+EXPECTED_WORKER_ENV = {
+    # media_worker/app.py (WorkerConfig, build_app), switchboard.store.table_resource, and the tool invoker's
+    # POST /tools/invoke base URL
+    ENV_STAGE, ENV_TABLE, ENV_EVENT_BUS, ENV_STREAM_TOKEN_SECRET, ENV_PUBLIC_API_URL, ENV_PORT,
 }
 
 TENANT_SECRET_ACTIONS = {
@@ -43,7 +51,8 @@ TENANT_SECRET_ACTIONS = {
     "call_setup": set(),
     "tool_call": {"secretsmanager:GetSecretValue"},
     "post_call": {"secretsmanager:GetSecretValue"},
-    "admin_api": set(),
+    "admin_api": {"secretsmanager:CreateSecret", "secretsmanager:PutSecretValue", "secretsmanager:GetSecretValue",
+                  "secretsmanager:DeleteSecret", "secretsmanager:TagResource", "secretsmanager:DescribeSecret"},
     "authorizer": set(),
 }
 
@@ -99,6 +108,21 @@ def test_function_environment_names_its_resources(dev: Synth, name: str) -> None
     assert EXPECTED_ENV[name] <= set(env), EXPECTED_ENV[name] - set(env)
 
 
+@pytest.mark.parametrize("name", sorted(EXPECTED_ENV))
+def test_every_function_knows_its_stage(dev: Synth, prod: Synth, name: str) -> None:
+    # given the stage-named tenant secrets / then each function reads the stage it is deployed as (never "local")
+    assert _function(dev, name)["Environment"]["Variables"][ENV_STAGE] == "dev"
+    assert _function(prod, name)["Environment"]["Variables"][ENV_STAGE] == "prod"
+
+
+def test_the_worker_is_told_everything_it_reads(dev: Synth) -> None:
+    (task,) = dev.of_type("AWS::ECS::TaskDefinition").values()
+    worker = next(c for c in task["Properties"]["ContainerDefinitions"] if c["Name"] == "Worker")
+    env = {item["Name"]: item["Value"] for item in worker["Environment"]}
+    assert set(env) >= EXPECTED_WORKER_ENV, EXPECTED_WORKER_ENV - set(env)
+    assert env[ENV_STAGE] == "dev"
+
+
 def test_tool_call_is_not_told_about_the_stream_token_key(dev: Synth) -> None:
     # given tool_call behind the IAM authorizer (it never reads the stream-token key) / then neither env nor grant
     env = _function(dev, "tool_call")["Environment"]["Variables"]
@@ -141,7 +165,7 @@ def test_the_tenant_prefix_matches_the_names_the_code_creates_and_nothing_else(d
     # given the granted ARN pattern / then the admin API's secret names match it (with Secrets Manager's random
     # suffix) for this stage only, and platform secrets or other stages' tenants do not
     def granted_pattern(synth: Synth) -> str:
-        (statement,) = _tenant_secret_statements(synth, _role_of(synth, "tool_call"))
+        (statement,) = _tenant_secret_statements(synth, _role_of(synth, "admin_api"))
         (resource,) = _resources(statement)
         return _arn_text(resource).replace("<AWS::AccountId>", "111111111111")
 

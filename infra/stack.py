@@ -8,6 +8,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda_event_sources as event_sources
 from constructs import Construct
 
+from switchboard.audit import AUDIT_DENY_STATEMENT
 from switchboard.resources import (
     ENV_BUCKET,
     ENV_CARRIER_SECRET,
@@ -125,6 +126,9 @@ class SwitchboardStack(Stack):
 
         self._configure_functions(media_wss_url)
         self._grant_media_worker()
+        for role in self.table_writer_roles():
+            # Issue 10: the audit trail is append-only for application code (switchboard.audit).
+            role.add_to_principal_policy(iam.PolicyStatement.from_json(AUDIT_DENY_STATEMENT))
 
         self.monitoring = Monitoring(
             self,
@@ -145,6 +149,11 @@ class SwitchboardStack(Stack):
         CfnOutput(self, "CarrierSecretArn", value=self.secrets.carrier.secret_arn)
 
         acknowledge_findings(self)
+
+    def table_writer_roles(self) -> list[iam.IRole]:
+        """Every application role (all functions and the worker's task role); each gets the audit deny."""
+        roles = [fn.role for fn in self.functions.by_name.values() if fn.role is not None]
+        return [*roles, self.media.task_role]
 
     def _pin_account(self, account: str) -> None:
         """Fails the deployment (not the synth) when credentials point at another account."""

@@ -252,7 +252,8 @@ class SimulatedCaller:
         try:
             while True:
                 due = int((now_ms() - started) / FRAME_MS) + 1
-                for _ in range(max(0, due - sent)):
+                # catch up after a stall in small bursts, yielding between them, never in one long step
+                for _ in range(min(max(0, due - sent), 2 * self._frames_per_tick)):
                     frame = self._mic.popleft() if self._mic else SILENCE
                     message = self._encoder.media(frame, int(sent * FRAME_MS))
                     sent += 1
@@ -265,6 +266,9 @@ class SimulatedCaller:
                         pending_swap = None
                 if not self._mic:
                     self._mic_drained.set()
+                if due - sent > 0:
+                    await asyncio.sleep(0)
+                    continue
                 next_at = started + (sent + self._frames_per_tick - 1) * FRAME_MS
                 await asyncio.sleep(max(0.0, next_at - now_ms()) / 1000.0)
         except ConnectionClosed:

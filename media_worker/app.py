@@ -27,7 +27,14 @@ from media_worker.runtime.providers import ProviderFactory, SdkProviderFactory
 from media_worker.runtime.publisher import EventPublisher
 from media_worker.runtime.session import CallSession, CarrierConnection, SessionServices
 from media_worker.runtime.tools import ToolInvoker, ToolRequest, ToolResult
-from switchboard.resources import ENV_EVENT_BUS, ENV_PORT, ENV_STAGE, ENV_STREAM_TOKEN_SECRET, MEDIA_WORKER_PORT
+from switchboard.resources import (
+    ENV_EVENT_BUS,
+    ENV_PORT,
+    ENV_PUBLIC_API_URL,
+    ENV_STAGE,
+    ENV_STREAM_TOKEN_SECRET,
+    MEDIA_WORKER_PORT,
+)
 from switchboard.store import table_resource
 from switchboard.stream_token import InMemoryTokenLedger, StreamClaims, TokenLedger, redeem_stream_token
 
@@ -132,6 +139,20 @@ def preload_lazy_modules() -> None:
     import websockets.asyncio.client  # noqa: F401  (cartesia, deepgram)
 
 
+def lambda_tool_invoker(env: Mapping[str, str]) -> ToolInvoker | None:
+    """The production invoker (``POST /tools/invoke`` on the platform API, SigV4) when the API URL is
+    configured; blocking (credentials, TLS context): call it in a thread."""
+    from media_worker.runtime.tool_invoker_http import LambdaToolInvoker, SigV4Signer, tool_http_client
+
+    api_url = env.get(ENV_PUBLIC_API_URL)
+    session = boto3.Session()
+    credentials = session.get_credentials()
+    if not api_url or credentials is None:
+        return None
+    signer = SigV4Signer(credentials, region=session.region_name or "us-east-1")
+    return LambdaToolInvoker(api_base_url=api_url, client=tool_http_client(), signer=signer)
+
+
 def _secret_text(arn: str) -> str:
     value: str = boto3.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"]
     return value
@@ -157,6 +178,8 @@ async def build_app(
         settings = ProviderSettings.from_env(env)
         clients = await asyncio.to_thread(ProviderClients.from_settings, settings)
         providers = SdkProviderFactory(clients, openai_api_key=settings.openai_api_key, retry=retry)
+    if tool_invoker is None:
+        tool_invoker = await asyncio.to_thread(lambda_tool_invoker, env)
     table = await asyncio.to_thread(table_resource)
     client_factory = (lambda: events_client) if events_client is not None else (lambda: boto3.client("events"))
     return MediaWorkerApp(

@@ -12,8 +12,13 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -36,14 +41,33 @@ os.environ.update(
 os.environ.pop("AWS_PROFILE", None)
 
 
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 @pytest.fixture(scope="session")
 def moto_url() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    url = f"http://{host}:{port}"
+    """moto in its own process: its state and request handling never share this process's GIL or heap,
+    so a busy emulator cannot stall the event loop under test."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            requests.get(f"{url}/moto-api/", timeout=1)
+            break
+        except requests.ConnectionError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                raise RuntimeError("moto server did not start") from None
+            time.sleep(0.1)
     previous = os.environ.get("AWS_ENDPOINT_URL")
     os.environ["AWS_ENDPOINT_URL"] = url
     yield url
@@ -51,7 +75,19 @@ def moto_url() -> Iterator[str]:
         os.environ.pop("AWS_ENDPOINT_URL", None)
     else:
         os.environ["AWS_ENDPOINT_URL"] = previous
-    server.stop()
+    server.terminate()
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _frozen_import_heap() -> None:
+    """Move everything imported at collection into the permanent GC generation, so a full
+    collection during a test does not walk every SDK's module objects while the loop waits."""
+    gc.collect()
+    gc.freeze()
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -52,8 +53,9 @@ def dead_client() -> object:
 
 
 async def test_events_published_while_the_bus_is_down_arrive_after_recovery(aws: LocalResources) -> None:
-    events_client = boto3.client("events")
-    events_client.delete_event_bus(Name=aws.event_bus)  # the bus "is unavailable": entries are rejected
+    events_client = await asyncio.to_thread(boto3.client, "events")
+    # the bus "is unavailable": entries are rejected until it exists again
+    await asyncio.to_thread(events_client.delete_event_bus, Name=aws.event_bus)
     publisher = EventPublisher(bus_name=aws.event_bus, client_factory=lambda: events_client, base_backoff_s=0.05)
     await publisher.start()
 
@@ -64,11 +66,13 @@ async def test_events_published_while_the_bus_is_down_arrive_after_recovery(aws:
 
     from switchboard.local_aws import create_bus_and_rules
 
-    queues, _ = create_bus_and_rules(aws.endpoint_url, aws.region, aws.event_bus, "sb-recovered")
+    queues, _ = await asyncio.to_thread(
+        create_bus_and_rules, aws.endpoint_url, aws.region, aws.event_bus, "sb-recovered"
+    )
     assert await publisher.flush(timeout_s=10)
     await publisher.aclose()
 
-    assert sorted(drain(queues["post_call"])) == ["ca_0", "ca_1", "ca_2"]
+    assert sorted(await asyncio.to_thread(drain, queues["post_call"])) == ["ca_0", "ca_1", "ca_2"]
 
 
 async def test_a_restarted_worker_publishes_what_it_had_spooled(aws: LocalResources, tmp_path: Path) -> None:
@@ -80,10 +84,11 @@ async def test_a_restarted_worker_publishes_what_it_had_spooled(aws: LocalResour
     await crashed.aclose(timeout_s=0.3)
     assert crashed.pending == 2
 
-    restarted = EventPublisher(bus_name=aws.event_bus, client_factory=lambda: boto3.client("events"), spool_path=spool)
+    fresh_client = await asyncio.to_thread(boto3.client, "events")
+    restarted = EventPublisher(bus_name=aws.event_bus, client_factory=lambda: fresh_client, spool_path=spool)
     await restarted.start()
     assert await restarted.flush(timeout_s=10)
     await restarted.aclose()
 
-    assert sorted(drain(aws.queues["post_call"])) == ["ca_a", "ca_b"]
+    assert sorted(await asyncio.to_thread(drain, aws.queues["post_call"])) == ["ca_a", "ca_b"]
     assert spool.read_text() == ""

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncGenerator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -117,7 +117,7 @@ class LlamaEngine:
     def _grammar(self, text: str) -> Any:
         grammar = self._grammars.get(text)
         if grammar is None:
-            from llama_cpp import LlamaGrammar
+            from llama_cpp.llama_grammar import LlamaGrammar
 
             grammar = LlamaGrammar.from_string(text, verbose=False)
             self._grammars[text] = grammar
@@ -150,7 +150,9 @@ class LlamaCppLanguageModel:
         self._seed = seed
         self._examples = examples
 
-    async def stream(self, messages: Sequence[Message], tools: Sequence[ToolSpec] = ()) -> AsyncIterator[LlmEvent]:
+    async def stream(
+        self, messages: Sequence[Message], tools: Sequence[ToolSpec] = ()
+    ) -> AsyncGenerator[LlmEvent, None]:
         offered = prompting.tools_from_specs(tools)
         after_tool_result = bool(messages) and messages[-1].get("role") == "tool"
         callable_tools = [] if after_tool_result else offered

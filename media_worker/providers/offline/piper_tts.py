@@ -81,8 +81,8 @@ def split_clauses(text: str, *, min_comma_clause: int = 24) -> tuple[list[str], 
     rest = text
     while True:
         match = _SENTENCE_END.search(rest)
-        comma = _CLAUSE_END.search(rest)
-        if comma is not None and comma.start() >= min_comma_clause and (match is None or comma.start() < match.start()):
+        comma = next((m for m in _CLAUSE_END.finditer(rest) if m.start() >= min_comma_clause), None)
+        if comma is not None and (match is None or comma.start() < match.start()):
             match = comma
         if match is None:
             return clauses, rest

@@ -135,7 +135,10 @@ def _tool_turns(tool: Tool) -> list[list[dict[str, Any]]]:
     for n, (user, arguments, after) in enumerate(KNOWN_EXAMPLES.get(tool.name) or (_generic_example(tool),)):
         function = {"name": tool.name, "arguments": json.dumps(arguments)}
         call: dict[str, Any] = {"id": f"example_{tool.name}_{n}", "type": "function", "function": function}
-        turns = [{"role": "user", "content": user}, {"role": "assistant", "content": None, "tool_calls": [call]}]
+        turns: list[dict[str, Any]] = [
+            {"role": "user", "content": user},
+            {"role": "assistant", "content": None, "tool_calls": [call]},
+        ]
         if after is not None:
             turns += [
                 {"role": "tool", "tool_call_id": call["id"], "content": '{"ok": true}'},

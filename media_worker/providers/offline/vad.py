@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -20,6 +20,12 @@ FRAME = 256
 """Samples per Silero frame at 8 kHz (32 ms)."""
 CONTEXT = 32
 """Samples of the previous frame Silero sees before each frame at 8 kHz."""
+
+
+class FrameClassifier(Protocol):
+    def probability(self, frame: Float32Array) -> float:
+        """Speech probability of one ``FRAME``-sample frame (frames arrive in order)."""
+        ...
 
 
 class SileroVad:
@@ -77,7 +83,11 @@ class SegmenterConfig:
     post_roll_ms: float = 150.0
     """Audio kept after the last voiced frame."""
     max_segment_ms: float = 15000.0
-    """A segment this long is closed even mid-speech (Whisper windows are 30 s)."""
+    """A segment this long is closed even mid-speech (it must stay under Whisper's 30 s window)."""
+
+    def __post_init__(self) -> None:
+        if self.max_segment_ms + self.pre_roll_ms + self.post_roll_ms >= 30000:
+            raise ValueError("a segment with its pre- and post-roll must be shorter than 30 s")
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,9 +120,10 @@ def _samples(ms: float) -> int:
 
 
 class SpeechSegmenter:
-    """Feeds audio through a ``SileroStream`` frame by frame and reports segment boundaries."""
+    """Feeds audio through a ``FrameClassifier`` (a ``SileroStream``) frame by frame and reports
+    segment boundaries."""
 
-    def __init__(self, frames: SileroStream, config: SegmenterConfig | None = None) -> None:
+    def __init__(self, frames: FrameClassifier, config: SegmenterConfig | None = None) -> None:
         self._frames = frames
         self._config = config or SegmenterConfig()
         self._buffer: Float32Array = np.zeros(0, dtype=np.float32)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import math
 import string
 from collections.abc import AsyncIterator, Callable
@@ -117,7 +118,10 @@ class WhisperEngine:
         texts: list[str] = []
         words: list[Word] = []
         log_probs: list[float] = []
-        for segment in segments:
+        # Without timestamps Whisper writes a whole (< 30 s) window as one segment. With word
+        # timestamps faster-whisper then seeks to the last word and decodes the trailing silence
+        # again, which is where "Thank you." hallucinations come from: take the first segment only.
+        for segment in itertools.islice(segments, 1):
             if segment.no_speech_prob > opts.no_speech_threshold and segment.avg_logprob < opts.log_prob_threshold:
                 continue
             texts.append(segment.text.strip())
@@ -198,7 +202,8 @@ class WhisperSpeechToText:
         self._inbox.put_nowait(_FINALIZE)
 
     async def events(self) -> AsyncIterator[SttEvent]:
-        self._require_connected()
+        if self._segmenter is None:
+            raise ProviderError(PROVIDER, "stream is not connected", retryable=True)
         while True:
             item = await self._outbox.get()
             if item is _CLOSED:

@@ -30,7 +30,7 @@ BUCKET_OBJECTS = ("Object keys are per tenant and call (recordings/transcripts);
 TENANT_SECRETS = ("Tenant credentials and tool signing secrets are created per tenant at run time by the admin API; "
                   "the wildcard covers only this stage's tenants/ prefix (tool_call additionally confines each tool "
                   "to its own tenant's names).")
-TENANT_SECRET_USERS = ("tool_call", "post_call", "admin_api")
+TENANT_SECRET_USERS = ("call_setup", "tool_call", "post_call", "admin_api")
 
 PLUGIN = "AwsSolutions"
 

@@ -183,6 +183,7 @@ class SwitchboardStack(Stack):
         secrets.stream_token_signing_key.grant_read(fns.call_setup)
         secrets.carrier.grant_read(fns.call_setup)
 
+        self._grant_tenant_secrets(fns.call_setup, TENANT_SECRET_READ)  # webhooks from a tenant's own Twilio account
 
         fns.tool_call.add_environment(ENV_EVENT_BUS, bus.event_bus_name)
         storage.table.grant_read_write_data(fns.tool_call)

@@ -10,6 +10,7 @@ from switchboard.resources import (
     ENV_EVENT_BUS,
     ENV_MEDIA_WSS_URL,
     ENV_PUBLIC_API_URL,
+    ENV_STAGE,
     ENV_STREAM_TOKEN_SECRET,
     ENV_TABLE,
 )
@@ -34,6 +35,8 @@ class CallSetupConfig:
     """The primary public API base URL first, then extra accepted bases (custom domains, fallback region)."""
     telnyx_api_base_url: str = DEFAULT_API_BASE_URL
     secret_max_age_s: float = 300.0
+    stage: str = "local"
+    """Names the tenants' credential secrets (``switchboard/{stage}/tenants/...``), as in the admin API."""
 
     @property
     def primary_public_url(self) -> str:
@@ -57,4 +60,5 @@ class CallSetupConfig:
             public_base_urls=bases,
             telnyx_api_base_url=env.get(ENV_TELNYX_API_BASE_URL, "").strip() or DEFAULT_API_BASE_URL,
             secret_max_age_s=float(env.get(ENV_SECRET_MAX_AGE_S, "300")),
+            stage=env.get(ENV_STAGE, "").strip() or "local",
         )

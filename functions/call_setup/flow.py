@@ -111,15 +111,37 @@ class CallSetup:
         self._logger = logger
         self._clock = clock
 
-    def start(self, incoming: IncomingCall) -> StreamGranted | Refused:
-        """Admit *incoming* (record, lease, ``call.started``, stream token) or refuse it."""
+    def tenant_of(self, carrier: Carrier, carrier_call_id: str | None, routing_number: str | None) -> str | None:
+        """Whose call or number a (not yet verified) webhook is about: the known call's tenant, else the
+        number's (the global number claim); ``None`` if neither is known. Decides whose carrier account
+        must have signed it."""
+        if carrier_call_id:
+            known = find_carrier_call(self._table, carrier, carrier_call_id)
+            if known is not None:
+                return known.tenant_id
+        if routing_number:
+            route = self._directory.resolve_number(routing_number)
+            if route is not None:
+                return route.tenant_id
+        return None
+
+    def start(self, incoming: IncomingCall, *, signed_for: str | None = None) -> StreamGranted | Refused:
+        """Admit *incoming* (record, lease, ``call.started``, stream token) or refuse it.
+
+        *signed_for*: the tenant whose own carrier account signed the webhook; it may only start or
+        resume that tenant's calls (``None``: the platform account signed it).
+        """
         known = find_carrier_call(self._table, incoming.carrier, incoming.carrier_call_id)
         if known is not None:
+            if signed_for is not None and known.tenant_id != signed_for:
+                return Refused("unknown_number")
             call = get_call(self._table, known.tenant_id, known.call_id)
             return StreamGranted(call=call, token=self.stream_token(call), created=False)
 
         route = self._directory.resolve_number(incoming.routing_number)
         if route is None or e164_or_none(incoming.to_number) is None:
+            return Refused("unknown_number")
+        if signed_for is not None and route.tenant_id != signed_for:
             return Refused("unknown_number")
         try:
             tenant = self._directory.get_tenant(route.tenant_id)
@@ -175,10 +197,13 @@ class CallSetup:
             assistant_id=call.assistant_id or "",
         )
 
-    def finish(self, finished: CallFinished) -> FinishOutcome:
-        """The carrier says the call is over: free its slot and, if the stream never started, end it here."""
+    def finish(self, finished: CallFinished, *, signed_for: str | None = None) -> FinishOutcome:
+        """The carrier says the call is over: free its slot and, if the stream never started, end it here.
+
+        *signed_for*: as for :meth:`start`; another tenant's call counts as unknown.
+        """
         ref = find_carrier_call(self._table, finished.carrier, finished.carrier_call_id)
-        if ref is None:
+        if ref is None or (signed_for is not None and ref.tenant_id != signed_for):
             return "unknown_call"
         release_lease(self._table, ref.tenant_id, ref.call_id)
         call = get_call(self._table, ref.tenant_id, ref.call_id)

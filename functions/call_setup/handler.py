@@ -55,7 +55,7 @@ def bus_unavailable(exc: EventPublishError) -> Response[str]:
 def twilio_voice() -> Response[str]:
     svc = services.get()
     reply = twilio_routes.voice(
-        _request("/twilio/voice"), setup=svc.setup, config=svc.config, auth_token=svc.twilio_auth_token
+        _request("/twilio/voice"), setup=svc.setup, config=svc.config, accounts=svc.twilio_account
     )
     return _respond("twilio_voice", reply)
 
@@ -67,7 +67,7 @@ def twilio_status() -> Response[str]:
         _request("/twilio/status"),
         setup=svc.setup,
         config=svc.config,
-        auth_token=svc.twilio_auth_token,
+        accounts=svc.twilio_account,
         clock=svc.setup.now,
     )
     return _respond("twilio_status", reply)

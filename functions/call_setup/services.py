@@ -15,11 +15,13 @@ from typing import TYPE_CHECKING, Any
 import boto3
 
 from switchboard.publisher import EventPublisher
+from switchboard.store.secrets import CredentialReader
 
 from .config import CallSetupConfig
 from .directory import TableDirectory
 from .flow import CallSetup
 from .secret_cache import SecretCache
+from .twilio_accounts import TENANT_CREDENTIAL_PROVIDER, SigningAccount, TwilioSigningAccounts
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -35,7 +37,14 @@ CARRIER_TELNYX_API_KEY = "telnyx_api_key"
 class Services:
     def __init__(self, config: CallSetupConfig, *, logger: Any) -> None:
         self.config = config
-        self.secrets = SecretCache(boto3.client("secretsmanager"), max_age_s=config.secret_max_age_s)
+        secrets_client = boto3.client("secretsmanager")
+        self.secrets = SecretCache(secrets_client, max_age_s=config.secret_max_age_s)
+        tenant_credentials = CredentialReader(secrets_client, stage=config.stage, ttl_s=0)  # cached below
+        self.twilio_accounts = TwilioSigningAccounts(
+            platform_token=lambda: self.secrets.json_field(config.carrier_secret_arn, CARRIER_TWILIO_AUTH_TOKEN),
+            tenant_credentials=lambda tenant_id: tenant_credentials.get(tenant_id, TENANT_CREDENTIAL_PROVIDER),
+            max_age_s=config.secret_max_age_s,
+        )
         table = boto3.resource("dynamodb").Table(config.table_name)
         self.setup = CallSetup(
             table=table,
@@ -46,8 +55,9 @@ class Services:
         )
         self._telnyx: TelnyxWebhook | None = None
 
-    def twilio_auth_token(self) -> str:
-        return self.secrets.json_field(self.config.carrier_secret_arn, CARRIER_TWILIO_AUTH_TOKEN)
+    def twilio_account(self, tenant_id: str | None) -> SigningAccount:
+        """The Twilio account (and auth token) that signs webhooks about *tenant_id*'s numbers and calls."""
+        return self.twilio_accounts.for_tenant(tenant_id)
 
     def telnyx(self) -> TelnyxWebhook:
         if self._telnyx is None:

@@ -48,7 +48,7 @@ EXPECTED_WORKER_ENV = {
 
 TENANT_SECRET_ACTIONS = {
     # what each function may do with switchboard/{stage}/tenants/* (tenant credentials, tool signing secrets)
-    "call_setup": set(),
+    "call_setup": {"secretsmanager:GetSecretValue"},
     "tool_call": {"secretsmanager:GetSecretValue"},
     "post_call": {"secretsmanager:GetSecretValue"},
     "admin_api": {"secretsmanager:CreateSecret", "secretsmanager:PutSecretValue", "secretsmanager:GetSecretValue",

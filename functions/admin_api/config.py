@@ -55,6 +55,11 @@ def table() -> Any:
     return _table(settings().table_name, _endpoint())
 
 
+def audit_table() -> Any:
+    """Where audit entries go: the platform table (``AUDIT#`` partitions, append-only by IAM)."""
+    return table()
+
+
 def secrets_client() -> Any:
     return _client("secretsmanager", _endpoint())
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import DecimalException
 from http import HTTPStatus
 from typing import Any
 
@@ -13,12 +14,20 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestUnsupp
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import BaseModel, Field, ValidationError
 
-from switchboard.errors import Conflict, LimitExceeded, NotFound, ProviderError, Unauthorized
+from switchboard.errors import Conflict, LimitExceeded, NotFound, ProviderError, SwitchboardError, Unauthorized
+from switchboard.gdpr import InvalidPhoneNumber
+from switchboard.hipaa import NotBaaEligible
 from switchboard.store import InvalidCursor
 
+from .audit_trail import AuditUnavailable
 from .auth import Forbidden
 
 PROBLEM_JSON = "application/problem+json"
+
+
+class BadRequest(SwitchboardError, ValueError):
+    """Query values that are valid one by one but not together (a range backwards or too long)."""
+
 TYPE_BASE = "urn:switchboard:problem:"
 
 
@@ -82,12 +91,19 @@ def no_content() -> Response[str]:
     return Response(status_code=204, body="")
 
 
-def documented(status: int = 200) -> dict[int, OpenAPIResponse]:
-    """A route's ``responses``: its success (schema from the return annotation; 204 has none) and the problems."""
+AUDIT_UNAVAILABLE: dict[int, OpenAPIResponse] = {
+    503: {"description": "the audit trail is unavailable (nothing was returned)",
+          "content": {PROBLEM_JSON: {"model": Problem}}},
+}
+
+
+def documented(status: int = 200, *, audited: bool = False) -> dict[int, OpenAPIResponse]:
+    """A route's ``responses``: its success (schema from the return annotation; 204 has none) and the problems
+    (*audited* routes also answer 503 when their audit entry cannot be written)."""
     success: OpenAPIResponse = {"description": HTTPStatus(status).phrase}
     if status == 204:
         success["content"] = {}
-    return {status: success, **PROBLEM_RESPONSES}
+    return {status: success, **PROBLEM_RESPONSES, **(AUDIT_UNAVAILABLE if audited else {})}
 
 
 def register(app: APIGatewayHttpResolver, logger: Logger) -> None:
@@ -123,6 +139,32 @@ def register(app: APIGatewayHttpResolver, logger: Logger) -> None:
     @app.exception_handler(InvalidCursor)
     def _cursor(exc: InvalidCursor) -> Response[str]:
         return problem(400, str(exc), instance=instance(), slug="invalid-cursor")
+
+    @app.exception_handler(BadRequest)
+    def _bad_request(exc: BadRequest) -> Response[str]:
+        return problem(400, str(exc), instance=instance(), slug="bad-request")
+
+    @app.exception_handler(InvalidPhoneNumber)
+    def _phone(exc: InvalidPhoneNumber) -> Response[str]:
+        return problem(422, str(exc), instance=instance(), slug="invalid-phone-number")
+
+    @app.exception_handler(NotBaaEligible)
+    def _not_baa_eligible(exc: NotBaaEligible) -> Response[str]:
+        errors = [
+            FieldError(loc=f"body/{role}/provider", type="not_baa_eligible",
+                       msg=f"{provider} is not marked BAA-eligible (SWITCHBOARD_BAA_PROVIDERS)")
+            for role, _, provider in (violation.partition(":") for violation in exc.violations)
+        ]
+        return problem(422, str(exc), instance=instance(), slug="not-baa-eligible", errors=errors)
+
+    @app.exception_handler(DecimalException)
+    def _unstorable_number(exc: DecimalException) -> Response[str]:
+        return problem(422, "a number in the body is outside the storable range (about 1e-130 to 1e125)",
+                       instance=instance(), slug="validation")
+
+    @app.exception_handler(AuditUnavailable)
+    def _audit_unavailable(exc: AuditUnavailable) -> Response[str]:
+        return problem(503, str(exc), instance=instance(), slug="audit-unavailable")
 
     @app.exception_handler(RequestValidationError)
     def _invalid_request(exc: RequestValidationError) -> Response[str]:

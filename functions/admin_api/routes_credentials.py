@@ -17,7 +17,7 @@ from switchboard.store import (
     put_credentials,
 )
 
-from . import config
+from . import audit_trail, config
 from .auth import tenant_id_of
 from .problems import documented, no_content
 from .schemas import CredentialsPut, CredentialView
@@ -27,7 +27,7 @@ TAGS = ["credentials"]
 PROVIDER = Annotated[CredentialProvider, Path(description="whose credentials")]
 
 
-@router.put("/v1/credentials/<provider>", tags=TAGS, responses=documented(), summary="Set credentials")
+@router.put("/v1/credentials/<provider>", tags=TAGS, responses=documented(audited=True), summary="Set credentials")
 def put_provider_credentials(provider: PROVIDER, body: CredentialsPut) -> CredentialView:
     """Write-only: the values go to Secrets Manager and are never returned by any route."""
     missing = missing_fields(provider, body.values)
@@ -39,14 +39,17 @@ def put_provider_credentials(provider: PROVIDER, body: CredentialsPut) -> Creden
             ]
         )
     settings = config.settings()
+    tenant_id = tenant_id_of(router.current_event)
     marker = put_credentials(
         config.table(),
         config.secrets_client(),
         stage=settings.stage,
-        tenant_id=tenant_id_of(router.current_event),
+        tenant_id=tenant_id,
         provider=provider,
         values=body.values,
     )
+    audit_trail.config_changed(router.current_event, tenant_id=tenant_id, resource=f"credentials/{provider}",
+                               operation="put", fields=",".join(sorted(body.values)))
     return CredentialView(provider=marker.provider, updated_at=marker.updated_at)
 
 
@@ -57,10 +60,12 @@ def get_credentials() -> list[CredentialView]:
 
 
 @router.delete(
-    "/v1/credentials/<provider>", tags=TAGS, status_code=204, responses=documented(204), summary="Remove credentials"
+    "/v1/credentials/<provider>", tags=TAGS, status_code=204, responses=documented(204, audited=True),
+    summary="Remove credentials",
 )
 def remove_credentials(provider: PROVIDER) -> Response[str]:
-    delete_credentials(
-        config.table(), config.secrets_client(), tenant_id=tenant_id_of(router.current_event), provider=provider
-    )
+    tenant_id = tenant_id_of(router.current_event)
+    delete_credentials(config.table(), config.secrets_client(), tenant_id=tenant_id, provider=provider)
+    audit_trail.config_changed(router.current_event, tenant_id=tenant_id, resource=f"credentials/{provider}",
+                               operation="delete")
     return no_content()

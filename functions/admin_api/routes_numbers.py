@@ -22,7 +22,7 @@ from switchboard.store import (
     route_number,
 )
 
-from . import carrier, config
+from . import audit_trail, carrier, config
 from .auth import tenant_id_of
 from .problems import documented, no_content
 from .schemas import Cursor, Limit, NumberAttach, NumberPage, NumberPatch, NumberProvision
@@ -36,7 +36,13 @@ def _number(raw: str) -> str:
     return unquote(raw)
 
 
-@router.post("/v1/numbers", tags=TAGS, status_code=201, responses=documented(201), summary="Attach your own number")
+def _changed(tenant_id: str, number: str, operation: str, **details: str | None) -> None:
+    audit_trail.config_changed(router.current_event, tenant_id=tenant_id, resource=f"numbers/{number}",
+                               operation=operation, **details)
+
+
+@router.post("/v1/numbers", tags=TAGS, status_code=201, responses=documented(201, audited=True),
+             summary="Attach your own number")
 def post_number(body: NumberAttach) -> PhoneNumber:
     """Twilio: the number's voice URL, status callback (and fallback) are pointed at this platform.
     Telnyx: the number is recorded; point its Call Control application's webhook at
@@ -61,11 +67,14 @@ def post_number(body: NumberAttach) -> PhoneNumber:
         carrier_sid=carrier_sid,
         fallback_url=body.fallback_url,
     )
-    return attach_number(table, tenant_id, number)
+    attached = attach_number(table, tenant_id, number)
+    _changed(tenant_id, attached.number, "attach", assistant_id=attached.assistant_id)
+    return attached
 
 
 @router.post(
-    "/v1/numbers/provision", tags=TAGS, status_code=201, responses=documented(201), summary="Buy a Twilio number"
+    "/v1/numbers/provision", tags=TAGS, status_code=201, responses=documented(201, audited=True),
+    summary="Buy a Twilio number",
 )
 def provision_number(body: NumberProvision) -> PhoneNumber:
     tenant_id = tenant_id_of(router.current_event)
@@ -79,7 +88,9 @@ def provision_number(body: NumberProvision) -> PhoneNumber:
     number = PhoneNumber(
         number=bought, tenant_id=tenant_id, carrier="twilio", assistant_id=body.assistant_id, carrier_sid=sid
     )
-    return attach_number(table, tenant_id, number)
+    attached = attach_number(table, tenant_id, number)
+    _changed(tenant_id, attached.number, "provision", assistant_id=attached.assistant_id)
+    return attached
 
 
 @router.get("/v1/numbers", tags=TAGS, responses=documented(), summary="List numbers")
@@ -93,13 +104,19 @@ def get_one_number(number: NUMBER) -> PhoneNumber:
     return get_number(config.table(), tenant_id_of(router.current_event), _number(number))
 
 
-@router.patch("/v1/numbers/<number>", tags=TAGS, responses=documented(), summary="Route a number")
+@router.patch("/v1/numbers/<number>", tags=TAGS, responses=documented(audited=True), summary="Route a number")
 def patch_number(number: NUMBER, body: NumberPatch) -> PhoneNumber:
-    return route_number(config.table(), tenant_id_of(router.current_event), _number(number), body.assistant_id)
+    tenant_id = tenant_id_of(router.current_event)
+    routed = route_number(config.table(), tenant_id, _number(number), body.assistant_id)
+    _changed(tenant_id, routed.number, "route", assistant_id=routed.assistant_id)
+    return routed
 
 
-@router.delete("/v1/numbers/<number>", tags=TAGS, status_code=204, responses=documented(204), summary="Detach a number")
+@router.delete("/v1/numbers/<number>", tags=TAGS, status_code=204, responses=documented(204, audited=True),
+               summary="Detach a number")
 def remove_number(number: NUMBER) -> Response[str]:
     """Releases the platform's claim; the number stays in the carrier account."""
-    detach_number(config.table(), tenant_id_of(router.current_event), _number(number))
+    tenant_id = tenant_id_of(router.current_event)
+    detach_number(config.table(), tenant_id, _number(number))
+    _changed(tenant_id, _number(number), "detach")
     return no_content()

@@ -6,11 +6,12 @@ stored contract (strict) validates the final assistant again, so nothing uncheck
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
 
+from switchboard.audit import AuditEntry
 from switchboard.models import (
     ApiKey,
     Assistant,
@@ -192,3 +193,45 @@ class CredentialsPut(_Body):
 class CredentialView(BaseModel):
     provider: str
     updated_at: datetime
+
+
+# --- erasure, audit, costs -------------------------------------------------------------------
+
+
+class PhoneErasure(_Body):
+    """Erase every call in which this number was the customer (the caller inbound, the callee outbound)."""
+
+    phone: E164
+    crm: bool = Field(default=False, description="also archive the CRM activities the platform logged (HubSpot)")
+
+
+class DeletionReportView(BaseModel):
+    tenant_id: str
+    call_ids: list[str] = Field(description="the calls erased")
+    deleted: dict[str, int] = Field(description="what was removed, by kind (see docs/compliance.md)")
+    crm_activities: dict[str, list[str]] = Field(description="CRM name -> ids of the archived activities")
+    skipped_live_calls: list[str] = Field(description="calls still live, left alone; erase them after they end")
+    crm_not_supported: list[str] = Field(
+        default_factory=list, description="erased calls whose assistant's CRM has no deleter yet (activities kept)"
+    )
+
+
+class AuditPage(BaseModel):
+    items: list[AuditEntry]
+    next_cursor: str | None
+
+
+class CostTotalView(BaseModel):
+    period: str = Field(description="yyyy-mm-dd (day) or yyyy-mm (month), UTC")
+    calls: int
+    total_usd: float
+    by_layer: dict[str, float]
+
+
+class CostReport(BaseModel):
+    period: Literal["day", "month"]
+    since: date
+    until: date
+    currency: Literal["USD"] = "USD"
+    totals: list[CostTotalView]
+    total_usd: float = Field(description="the sum over every period listed")

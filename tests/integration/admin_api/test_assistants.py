@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+from switchboard.hipaa import ENV_BAA_PROVIDERS
+
 from ._api import call
 
 PROMPT = "You answer the phone for Acme Dental. Book appointments."
@@ -133,3 +137,34 @@ def test_an_assistant_answering_a_number_cannot_be_deleted(tenants: tuple[str, s
     response = call("DELETE", "/v1/assistants/asst_a", tenant_id=tenant_a)
 
     assert response.status == 409 and _problem(response)["type"].endswith("conflict")
+
+
+def test_a_hipaa_assistant_must_use_baa_eligible_providers(
+    tenants: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a stage whose BAAs cover Deepgram and OpenAI, but not Cartesia
+    monkeypatch.setenv(ENV_BAA_PROVIDERS, "deepgram,openai")
+    hipaa = {"name": "Clinic", "system_prompt": PROMPT, "compliance": {"hipaa_mode": True}}
+    # when a HIPAA assistant with the default TTS (cartesia) is created, then with the local TTS
+    refused = call("POST", "/v1/assistants", tenant_id="ten_a", body=hipaa)
+    accepted = call("POST", "/v1/assistants", tenant_id="ten_a", body={**hipaa, "tts": {"provider": "piper_local"}})
+    # then the first is a 422 naming the provider, and the second is saved
+    assert refused.status == 422 and refused.content_type == "application/problem+json"
+    assert refused.json()["errors"] == [
+        {"loc": "body/tts/provider", "type": "not_baa_eligible",
+         "msg": "cartesia is not marked BAA-eligible (SWITCHBOARD_BAA_PROVIDERS)"}
+    ]
+    assert accepted.status == 201, accepted.text
+    # and switching the saved one back to cartesia is refused as well, leaving it unchanged
+    assistant_id = accepted.json()["assistant_id"]
+    patched = call("PATCH", f"/v1/assistants/{assistant_id}", tenant_id="ten_a", body={"tts": {"provider": "cartesia"}})
+    assert patched.status == 422
+    assert call("GET", f"/v1/assistants/{assistant_id}", tenant_id="ten_a").json()["tts"]["provider"] == "piper_local"
+
+
+def test_a_non_hipaa_assistant_may_use_any_provider(tenants: tuple[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(ENV_BAA_PROVIDERS, "")
+
+    created = call("POST", "/v1/assistants", tenant_id="ten_a", body={"name": "Desk", "system_prompt": PROMPT})
+
+    assert created.status == 201, created.text

@@ -1,5 +1,6 @@
 """Tenant isolation: tenant A's key gets 404 for every one of tenant B's assistants, numbers and
-calls, on every route — and no route shows or changes B's data.
+calls, on every route — and no route shows or changes B's data (records, audit entries, cost lines,
+stored objects, secrets).
 
 Driven from the served OpenAPI document: every operation must have a case below, so a new route
 fails :func:`test_every_route_has_an_isolation_case` until someone decides how it is isolated.
@@ -14,10 +15,13 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 from urllib.parse import unquote
 
+import boto3
 import pytest
 
 from functions.admin_api.handler import openapi_document
-from switchboard.models import CallRecord, PhoneNumber
+from switchboard import audit
+from switchboard.cost_ledger import record_call_cost
+from switchboard.models import CallCost, CallRecord, CostLine, PhoneNumber
 from switchboard.store import attach_number, issue_api_key, put_credentials
 from switchboard.store.calls import create_call
 
@@ -27,6 +31,9 @@ from .conftest import Stack, module_stack
 A, B = "ten_a", "ten_b"
 B_ASSISTANT, B_NUMBER, B_CALL, B_SECRET = "asst_b", "+14155550200", "call_b", "b-deepgram-secret"
 A_NUMBER = "+14155550100"
+B_CALLER = "+14155550111"
+B_OBJECT = f"tenants/{B}/calls/{B_CALL}/recording.wav"
+B_COST_DAY = "2026-11-01"
 B_MARKERS = (B, B_ASSISTANT, B_NUMBER, B_CALL, B_SECRET)
 
 Expect = Literal["not_found", "own_data", "operator_only"]
@@ -39,6 +46,8 @@ class Case:
     """the concrete path (B's ids filled in); default: the template"""
     body: Any = None
     query: dict[str, str] = field(default_factory=dict)
+    absent: tuple[str, ...] = ()
+    """what else must not appear in the answer (B's data that carries no B id)"""
 
 
 CASES: dict[tuple[str, str], Case] = {
@@ -52,6 +61,7 @@ CASES: dict[tuple[str, str], Case] = {
     ("PATCH", "/v1/numbers/{number}"): Case("not_found", number_path(B_NUMBER), body={"assistant_id": None}),
     ("DELETE", "/v1/numbers/{number}"): Case("not_found", number_path(B_NUMBER)),
     ("GET", "/v1/calls/{call_id}"): Case("not_found", f"/v1/calls/{B_CALL}"),
+    ("DELETE", "/v1/calls/{call_id}"): Case("not_found", f"/v1/calls/{B_CALL}", query={"crm": "true"}),
     ("DELETE", "/v1/credentials/{provider}"): Case("not_found", "/v1/credentials/deepgram"),
     # B's resources named in the body
     ("POST", "/v1/numbers"): Case(
@@ -72,6 +82,12 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/v1/credentials"): Case("own_data"),
     ("GET", "/v1/tenant"): Case("own_data"),
     ("GET", "/v1/templates"): Case("own_data"),
+    ("GET", "/v1/audit"): Case("own_data"),
+    ("GET", "/v1/costs"): Case(
+        "own_data", query={"since": B_COST_DAY, "until": B_COST_DAY}, absent=("0.25", "stt")
+    ),
+    # erasing by B's caller's number erases nothing of B's (the snapshot below includes B's objects)
+    ("POST", "/v1/gdpr/deletions"): Case("own_data", body={"phone": B_CALLER, "crm": True}),
     # operator routes: a tenant key (no operator key) is refused outright
     ("POST", "/v1/tenants"): Case("operator_only", body={"name": "Evil", "tenant_id": B}),
     ("GET", "/v1/tenants/{tenant_id}"): Case("operator_only", f"/v1/tenants/{B}"),
@@ -90,14 +106,17 @@ def test_every_route_has_an_isolation_case() -> None:
     assert _operations() == set(CASES)
 
 
-def _snapshot_of_b(table: Any, secrets: Any) -> tuple[list[dict[str, Any]], str]:
+def _snapshot_of_b(stack: Stack) -> tuple[list[dict[str, Any]], str, list[str]]:
     items = [
         item
-        for item in table.scan(ConsistentRead=True)["Items"]
-        if str(item["pk"]).startswith(f"TENANT#{B}") or item["pk"] == f"NUMBER#{B_NUMBER}"
+        for item in stack.table.scan(ConsistentRead=True)["Items"]
+        if str(item["pk"]).startswith((f"TENANT#{B}", f"AUDIT#{B}#")) or item["pk"] == f"NUMBER#{B_NUMBER}"
     ]
-    secret = secrets.get_secret_value(SecretId=f"switchboard/test/tenants/{B}/deepgram")["SecretString"]
-    return sorted(items, key=lambda i: (i["pk"], i["sk"])), str(secret)
+    secret = stack.secrets.get_secret_value(SecretId=f"switchboard/test/tenants/{B}/deepgram")["SecretString"]
+    s3 = boto3.client("s3")
+    listed = s3.list_object_versions(Bucket=stack.resources.bucket, Prefix=f"tenants/{B}/")
+    objects = sorted(f"{v['Key']}@{v['VersionId']}" for v in listed.get("Versions", []))
+    return sorted(items, key=lambda i: (i["pk"], i["sk"])), str(secret), objects
 
 
 @pytest.fixture(scope="module")
@@ -116,11 +135,19 @@ def stack(moto_url: str) -> Iterator[Stack]:
                 assistant_id=B_ASSISTANT,
                 carrier="twilio",
                 carrier_call_id="CAb",
-                from_number="+14155550111",
+                from_number=B_CALLER,
                 to_number=B_NUMBER,
                 started_at=datetime(2026, 11, 1, tzinfo=UTC),
+                ended_at=datetime(2026, 11, 1, 0, 5, tzinfo=UTC),
             ),
         )
+        boto3.client("s3").put_object(Bucket=stack.resources.bucket, Key=B_OBJECT, Body=b"RIFF-b")
+        cost = CallCost(price_table_version="v1", total_usd=0.25,
+                        lines=(CostLine(layer="stt", provider="deepgram", model="nova-3", quantity=1, unit="minute",
+                                        usd=0.25),))
+        record_call_cost(table, B, B_CALL, cost, started_at=datetime(2026, 11, 1, tzinfo=UTC))
+        audit.record(table, tenant_id=B, actor="api_key:key_b", action="transcript.read",
+                     resource=f"calls/{B_CALL}", source_ip="198.51.100.2", at=datetime.now(UTC))
         issue_api_key(table, B)
         put_credentials(table, secrets, stage="test", tenant_id=B, provider="deepgram", values={"api_key": B_SECRET})
         twilio_creds = {"account_sid": twilio.account_sid, "auth_token": twilio.auth_token}
@@ -134,8 +161,8 @@ def stack(moto_url: str) -> Iterator[Stack]:
 def test_tenant_a_cannot_reach_tenant_b(operation: tuple[str, str], stack: Stack) -> None:
     method, template = operation
     case = CASES[operation]
-    table, twilio = stack.table, stack.twilio
-    before = _snapshot_of_b(table, stack.secrets)
+    twilio = stack.twilio
+    before = _snapshot_of_b(stack)
 
     path = case.path or template
     response = call(method, path, tenant_id=A, body=case.body, query=case.query or None)
@@ -150,5 +177,6 @@ def test_tenant_a_cannot_reach_tenant_b(operation: tuple[str, str], stack: Stack
     sent = unquote(path) + json.dumps(case.body) + json.dumps(case.query)
     leaked = [marker for marker in B_MARKERS if marker not in sent and marker in response.text]
     assert leaked == [], response.text
-    assert _snapshot_of_b(table, stack.secrets) == before
+    assert [text for text in case.absent if text in response.text] == [], response.text
+    assert _snapshot_of_b(stack) == before
     assert twilio.requests_to("/Calls.json") == [] and twilio.requests_to("/IncomingPhoneNumbers.json", "POST") == []

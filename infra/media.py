@@ -4,6 +4,43 @@ Long calls drain: the ALB idle timeout is the maximum (4000 s), the target group
 comes from the stage, and ECS gives the container ``stopTimeout`` = 120 s after SIGTERM.
 Scaling tracks the per-task ``ActiveCalls`` metric the worker publishes as EMF; a task with live calls
 protects itself from scale-in through the ECS agent's task-protection endpoint.
+
+Metrics: EMF lines on stdout through the awslogs driver; no CloudWatch agent sidecar, no PutMetricData
+----------------------------------------------------------------------------------------------------
+Decision (checked against the AWS docs and AWS maintainers' statements):
+
+- CloudWatch Logs extracts EMF from any log event that reaches it. The CloudWatch guide "Using the
+  PutLogEvents API to send manually-created embedded metric format logs" calls the
+  ``x-amzn-logs-format: json/emf`` header optional ("it's not required"); AWS announced the change in
+  January 2023 ("Amazon CloudWatch metric extraction from structured logs", referenced by
+  aws/amazon-cloudwatch-agent#677), and the EMF maintainers confirmed it (awslabs/aws-embedded-metrics-python#73,
+  aws/aws-logging-dotnet#186: "Any EMF logs that can reach CloudWatch Logs will now be parsed ... You don't
+  need the EMF header anymore"). The awslogs driver's PutLogEvents calls therefore suffice; the older
+  spec text that said clients MUST send the header predates this.
+- Caveat: aws/shim-loggers-for-containerd#285 (2025) reports regions where that auto-detection had not
+  launched, and Fargate's awslogs offers no way to send the header (aws/containers-roadmap#1719). The
+  stages deploy to eu-west-1. As a safety net, ``Monitoring`` alarms when no ``ActiveCalls`` sample
+  arrives for 3 minutes (missing data breaches): a region without extraction, a malformed EMF line or a
+  silent worker all stop autoscaling, and all page someone. If it fires for want of extraction, add
+  the CloudWatch agent sidecar (``public.ecr.aws/cloudwatch-agent/cloudwatch-agent:<version>``,
+  ``CW_CONFIG_CONTENT={"logs":{"metrics_collected":{"emf":{}}}}``) and point the worker at it
+  (``AWS_EMF_AGENT_ENDPOINT=tcp://127.0.0.1:25888``).
+- Not PutMetricData: it adds an AWS call per sample on the worker (credentials, retries, a thread),
+  needs ``cloudwatch:PutMetricData`` on ``*``, and loses the call-id context EMF keeps in the log line.
+
+What the worker must keep doing (``media_worker/runtime/metrics.py`` does it today):
+
+1. Each EMF document is one whole stdout line: compact JSON, nothing before or after it, flushed, far
+   under 256 KB. ``_aws.Timestamp`` in epoch milliseconds.
+2. ``ActiveCalls``: namespace ``switchboard.resources.METRIC_NAMESPACE``, one dimension set
+   ``[["Stage"]]`` with ``Stage`` = ``SWITCHBOARD_STAGE`` (the stack sets it), unit ``Count``.
+   :func:`active_calls_metric` (autoscaling, dashboard, alarm) reads exactly that series.
+3. Emit it from start-up until exit, idle (0) and draining included, at a fixed interval of at most
+   60 s (now 10 s, so every task weighs equally in the per-minute Average that target tracking uses).
+4. Set neither ``AWS_EMF_ENVIRONMENT`` nor ``AWS_EMF_AGENT_ENDPOINT`` (no agent runs); with the
+   ``aws-embedded-metrics`` library instead, use ``AWS_EMF_ENVIRONMENT=Local`` (stdout).
+5. Malformed documents show up as ``EMFValidationErrors``/``EMFParsingErrors`` in the ``AWS/Logs``
+   namespace for the worker's log group.
 """
 
 from __future__ import annotations
@@ -42,7 +79,7 @@ TASK_PROTECTION_ACTIONS = ("ecs:UpdateTaskProtection", "ecs:GetTaskProtection")
 
 
 def active_calls_metric(stage: str) -> cloudwatch.Metric:
-    """Average ActiveCalls per task: every task emits one EMF datapoint per period with the Stage dimension."""
+    """Average ActiveCalls per task: every task emits EMF samples at a fixed interval with the Stage dimension."""
     return cloudwatch.Metric(
         namespace=METRIC_NAMESPACE,
         metric_name=METRIC_ACTIVE_CALLS,

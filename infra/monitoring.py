@@ -41,6 +41,7 @@ class Monitoring(Construct):
     dashboard: the stage's CloudWatch dashboard.
     dead_letter_alarms: one alarm per DLQ, keyed like ``dead_letter_queues``.
     latency_alarm: p95 voice-to-voice latency above the stage's threshold.
+    active_calls_missing_alarm: no ``ActiveCalls`` sample (autoscaling is blind; see ``infra/media.py``).
     """
 
     def __init__(
@@ -95,6 +96,20 @@ class Monitoring(Construct):
         self.latency_alarm.add_alarm_action(notify)
 
         per_task = active_calls_metric(stage)
+        # Every running task emits ActiveCalls (min_tasks >= 1), so no samples means EMF is not being turned
+        # into metrics or no worker is alive: target tracking would silently stop scaling.
+        self.active_calls_missing_alarm = cloudwatch.Alarm(
+            self,
+            "ActiveCallsMissingAlarm",
+            alarm_description="No ActiveCalls samples from the media workers (EMF extraction or workers down); "
+                              "autoscaling cannot see load",
+            metric=per_task.with_(statistic=cloudwatch.Stats.SAMPLE_COUNT),
+            threshold=1,
+            comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+            evaluation_periods=3,
+            treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
+        )
+        self.active_calls_missing_alarm.add_alarm_action(notify)
         self.dashboard = cloudwatch.Dashboard(self, "Dashboard", default_interval=Duration.hours(3))
         self.dashboard.add_widgets(
             cloudwatch.GraphWidget(
@@ -118,7 +133,7 @@ class Monitoring(Construct):
             ),
             cloudwatch.AlarmStatusWidget(
                 title="Alarms",
-                alarms=[self.latency_alarm, *self.dead_letter_alarms.values()],
+                alarms=[self.latency_alarm, self.active_calls_missing_alarm, *self.dead_letter_alarms.values()],
                 width=12,
             ),
         )

@@ -155,6 +155,37 @@ def test_task_role_may_invoke_exactly_the_tools_route_and_no_lambda(dev: Synth) 
     assert ENV_PUBLIC_API_URL in env
 
 
+def test_emf_goes_through_awslogs_alone_no_agent_sidecar(dev: Synth) -> None:
+    # given the decision in infra/media.py / then one container, logging with awslogs, and no agent endpoint
+    (task,) = dev.of_type("AWS::ECS::TaskDefinition").values()
+    (container,) = task["Properties"]["ContainerDefinitions"]
+    assert container["LogConfiguration"]["LogDriver"] == "awslogs"
+    env = {item["Name"] for item in container["Environment"]}
+    assert not env & {"AWS_EMF_AGENT_ENDPOINT", "AWS_EMF_ENVIRONMENT"}
+
+
+def test_the_worker_emits_exactly_the_series_autoscaling_tracks() -> None:
+    # given the worker's EMF emitter and the metric the scaling policy reads / when the gauge is emitted
+    from infra.media import active_calls_metric
+    from media_worker.runtime.metrics import MetricsEmitter
+
+    lines: list[str] = []
+    MetricsEmitter(stage="dev", write=lines.append, clock=lambda: 1_800_000_000.0).active_calls(7)
+
+    # then it is one compact JSON line whose metric, namespace and dimension match the tracked metric
+    (line,) = lines
+    assert "\n" not in line
+    document = json.loads(line)
+    tracked = active_calls_metric("dev")
+    (directive,) = document["_aws"]["CloudWatchMetrics"]
+    assert directive["Namespace"] == tracked.namespace
+    assert directive["Metrics"] == [{"Name": tracked.metric_name, "Unit": "Count"}]
+    assert directive["Dimensions"] == [list(tracked.dimensions or {})]
+    assert {name: document[name] for name in tracked.dimensions or {}} == tracked.dimensions
+    assert document[tracked.metric_name] == 7
+    assert document["_aws"]["Timestamp"] == 1_800_000_000_000
+
+
 def test_cluster_has_container_insights_and_vpc_spans_two_azs(dev: Synth) -> None:
     dev.template.has_resource_properties("AWS::ECS::Cluster", {
         "ClusterSettings": [{"Name": "containerInsights", "Value": Match.string_like_regexp("enabled|enhanced")}],

@@ -67,3 +67,13 @@ def test_dashboard_shows_latency_percentiles_active_calls_and_lambda_errors(dev:
     for needle in (METRIC_VOICE_TO_VOICE_MS, '\\"stat\\":\\"p50\\"', '\\"stat\\":\\"p95\\"', METRIC_ACTIVE_CALLS,
                    '\\"Stage\\",\\"dev\\"', '\\"AWS/Lambda\\",\\"Errors\\"'):
         assert needle in body, needle
+
+
+def test_missing_active_calls_samples_raise_an_alarm(dev: Synth) -> None:
+    # given autoscaling on the worker's EMF ActiveCalls / then no samples for 3 minutes (missing data breaches) alarms
+    (missing,) = [a for a in _alarms(dev) if a.get("MetricName") == METRIC_ACTIVE_CALLS]
+    assert (missing["Namespace"], missing["Statistic"]) == (METRIC_NAMESPACE, "SampleCount")
+    assert missing["Dimensions"] == [{"Name": "Stage", "Value": "dev"}]
+    assert (missing["Threshold"], missing["ComparisonOperator"]) == (1, "LessThanThreshold")
+    assert (missing["EvaluationPeriods"], missing["Period"]) == (3, 60)
+    assert missing["TreatMissingData"] == "breaching"

@@ -16,8 +16,11 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.post_call.services import post_call_service
 from switchboard.events import CallEnded, parse_event
+from switchboard.log_redaction import LogRedaction, RedactingPowertoolsFormatter, install_redaction
 
-logger = Logger()
+log_redaction = LogRedaction()
+logger = Logger(service="post_call", logger_formatter=RedactingPowertoolsFormatter(log_redaction))
+install_redaction(log_redaction)  # std-logging modules (pipeline, analyzer, CRM retries) through the root handlers
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 """A batch whose records all failed is reported record by record too (not raised), like any other."""
 
@@ -30,11 +33,12 @@ def record_handler(record: SQSRecord) -> None:
         return
     logger.append_keys(call_id=event.call_id, tenant_id=event.tenant_id)
     receive_count = int(record.attributes.approximate_receive_count or 1)
-    post_call_service().handle(event, receive_count=receive_count)
+    post_call_service().handle(event, receive_count=receive_count, log_redaction=log_redaction)
 
 
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    install_redaction(log_redaction)  # idempotent; covers root handlers added after import
     post_call_service().idempotency.register_lambda_context(context)
     response = process_partial_response(event=event, record_handler=record_handler, processor=processor,
                                         context=context)

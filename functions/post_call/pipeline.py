@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -27,17 +28,19 @@ from aws_lambda_powertools.utilities.idempotency import (
     idempotent_function,
 )
 
-from switchboard.analysis import Redactor, no_redaction, render_transcript
+from switchboard.analysis import render_transcript
 from switchboard.cost_ledger import record_call_cost
 from switchboard.crm import CrmCall, CrmWriter, CrmWriteResult
 from switchboard.errors import NotFound
 from switchboard.events import BusEvent, CallAnalyzed, CallEnded, CrmWritten
-from switchboard.models import AnalysisSettings, Assistant, CallAnalysis, CallCost
+from switchboard.log_redaction import LogRedaction
+from switchboard.models import AnalysisSettings, Assistant, CallAnalysis, CallCost, Tenant
 from switchboard.pricing import PriceNotFound, PriceTable, price_call
 from switchboard.store import calls as call_store
 from switchboard.store._table import tenant_pk
 
 from .analyzer import CallAnalyzer
+from .compliance import CallRules, call_rules
 
 logger = logging.getLogger(__name__)
 IDEMPOTENCY_TTL_S = 15 * 24 * 3600
@@ -50,6 +53,7 @@ class Publisher(Protocol):
 
 
 AssistantLoader = Callable[[str, str], Assistant | None]
+TenantLoader = Callable[[str], Tenant | None]
 WriterFactory = Callable[[str, Assistant], CrmWriter]
 
 
@@ -66,26 +70,39 @@ class PostCall:
     analyzer: CallAnalyzer
     price_table: PriceTable
     load_assistant: AssistantLoader
+    load_tenant: TenantLoader
     crm_writer: WriterFactory
     recording_link: Callable[[CallEnded], str | None]
     idempotency: IdempotencyConfig
-    redact: Redactor = no_redaction
+    hipaa_kms_key_id: str | None = None
+    """The stage's dedicated KMS key for HIPAA data (``SWITCHBOARD_HIPAA_KMS_KEY_ARN``), if any."""
 
-    def handle(self, event: CallEnded, *, receive_count: int = 1) -> dict[str, Any]:
-        """Run the three steps for *event*; raise if one fails (the SQS message is then retried)."""
+    def handle(
+        self, event: CallEnded, *, receive_count: int = 1, log_redaction: LogRedaction | None = None
+    ) -> dict[str, Any]:
+        """Run the three steps for *event*; raise if one fails (the SQS message is then retried).
+
+        With *log_redaction*, the lines of a HIPAA assistant's call are logged without bodies."""
         assistant = self._assistant(event)
+        rules = self._rules(event, assistant)
+        scope = log_redaction.hipaa_call(event.call_id) if log_redaction and rules.hipaa else nullcontext()
+        with scope:
+            return self._run(event, assistant, rules, receive_count)
+
+    def _run(self, event: CallEnded, assistant: Assistant | None, rules: CallRules,
+             receive_count: int) -> dict[str, Any]:
         key = {"tenant_id": event.tenant_id, "call_id": event.call_id}
         store = self._persistence(event.tenant_id)
 
         def analysis_step(call: dict[str, str]) -> dict[str, Any]:
-            return self._analyse(event, assistant, receive_count).to_wire()
+            return self._analyse(event, assistant, rules, receive_count).to_wire()
 
         def cost_step(call: dict[str, str]) -> dict[str, Any] | None:
             cost = self._cost(event)
             return cost.to_wire() if cost else None
 
         def crm_step(call: dict[str, str], analysis: dict[str, Any]) -> dict[str, Any] | None:
-            result = self._write_crm(event, assistant, CallAnalysis.from_wire(analysis))
+            result = self._write_crm(event, assistant, rules, CallAnalysis.from_wire(analysis))
             return result.model_dump() if result else None
 
         analysis = self._step("analysis", analysis_step, store)(call=key)
@@ -95,17 +112,21 @@ class PostCall:
 
     # -- steps ------------------------------------------------------------------------------
 
-    def _analyse(self, event: CallEnded, assistant: Assistant | None, receive_count: int) -> CallAnalysis:
+    def _analyse(
+        self, event: CallEnded, assistant: Assistant | None, rules: CallRules, receive_count: int
+    ) -> CallAnalysis:
         settings = assistant.analysis if assistant else AnalysisSettings()
         call_store.mark_ended(  # first report wins; a no-op if call setup already ended the call
             self.table, event.tenant_id, event.call_id, ended_at=event.ended_at, end_reason=event.end_reason,
             reported_by=event.reported_by, only_if_not_started=event.reported_by == "status_callback",
         )
-        analysis = self.analyzer.analyze(event, settings, receive_count=receive_count, redact=self.redact)
-        store_transcript = assistant is None or assistant.compliance.store_transcripts
+        analysis = self.analyzer.analyze(event, settings, receive_count=receive_count,
+                                         redact=rules.redact_analysis_input)
+        # The summary paraphrases what was said: it is stored, emitted and sent like the transcript.
+        analysis = analysis.model_copy(update={"summary": rules.redact_stored(analysis.summary)})
         self._save(
             event,
-            transcript=event.transcript if store_transcript else None,
+            transcript=rules.stored_transcript(event.transcript),
             usage=event.usage,
             latency=event.latency,
             recording_key=event.recording_key,
@@ -131,7 +152,7 @@ class PostCall:
         return cost
 
     def _write_crm(
-        self, event: CallEnded, assistant: Assistant | None, analysis: CallAnalysis
+        self, event: CallEnded, assistant: Assistant | None, rules: CallRules, analysis: CallAnalysis
     ) -> CrmWriteResult | None:
         if assistant is None or assistant.crm.provider == "none":
             return None
@@ -147,7 +168,7 @@ class PostCall:
             ended_at=event.ended_at,
             end_reason=event.end_reason,
             analysis=analysis,
-            transcript_text=render_transcript(event.transcript, redact=self.redact),
+            transcript_text=render_transcript(event.transcript, redact=rules.redact_stored),
             recording_url=self.recording_link(event),
             disposition_map=assistant.crm.disposition_map,
         )
@@ -173,6 +194,10 @@ class PostCall:
         if event.assistant_id is None:
             return None
         return self.load_assistant(event.tenant_id, event.assistant_id)
+
+    def _rules(self, event: CallEnded, assistant: Assistant | None) -> CallRules:
+        tenant = self.load_tenant(event.tenant_id) or Tenant(tenant_id=event.tenant_id, name=event.tenant_id)
+        return call_rules(tenant, assistant, started_at=event.started_at, hipaa_kms_key_id=self.hipaa_kms_key_id)
 
     def _save(self, event: CallEnded, **outcome: Any) -> None:
         try:

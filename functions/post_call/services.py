@@ -19,23 +19,26 @@ from switchboard import resources as r
 from switchboard.crm import CrmWriter, build_writer, policy_from_env, tenant_credentials
 from switchboard.errors import NotFound
 from switchboard.events import CallEnded
-from switchboard.models import Assistant
+from switchboard.models import Assistant, Tenant
 from switchboard.pricing import load_price_table
 from switchboard.publisher import EventPublisher
 from switchboard.store.assistants import get_assistant
 from switchboard.store.secrets import CredentialReader
+from switchboard.store.tenants import get_tenant
 
 from .analyzer import CallAnalyzer
 from .pipeline import PostCall, idempotency_config
 
 ENV_ANALYSIS_MODEL = "SWITCHBOARD_ANALYSIS_MODEL"
 ENV_ANALYSIS_TIMEOUT_S = "SWITCHBOARD_ANALYSIS_TIMEOUT_S"
+ENV_HIPAA_KMS_KEY = "SWITCHBOARD_HIPAA_KMS_KEY_ARN"
+"""The stage's dedicated KMS key for HIPAA data (see docs/compliance.md); unset: HIPAA calls store no transcript."""
 _ENV_KEYS = (
     "AWS_ENDPOINT_URL", r.ENV_TABLE, r.ENV_EVENT_BUS, r.ENV_STAGE, r.ENV_PROVIDER_SECRET, r.ENV_PUBLIC_API_URL,
     ENV_ANALYSIS_MODEL, ENV_ANALYSIS_TIMEOUT_S, "OPENAI_BASE_URL", "SWITCHBOARD_PRICE_TABLE",
     "SWITCHBOARD_CRM_ATTEMPTS", "SWITCHBOARD_CRM_BACKOFF_S", "SWITCHBOARD_CRM_TIMEOUT_S",
     "SWITCHBOARD_HUBSPOT_URL", "SWITCHBOARD_SALESFORCE_URL", "SWITCHBOARD_GOHIGHLEVEL_URL",
-    "SWITCHBOARD_PIPEDRIVE_URL",
+    "SWITCHBOARD_PIPEDRIVE_URL", ENV_HIPAA_KMS_KEY,
 )
 
 
@@ -48,6 +51,7 @@ class PostCallConfig:
     public_api_url: str | None
     analysis_model: str
     analysis_timeout_s: float
+    hipaa_kms_key_id: str | None
     env: Mapping[str, str]
 
     @classmethod
@@ -60,6 +64,7 @@ class PostCallConfig:
             public_api_url=env.get(r.ENV_PUBLIC_API_URL),
             analysis_model=env.get(ENV_ANALYSIS_MODEL, "gpt-4o-mini"),
             analysis_timeout_s=float(env.get(ENV_ANALYSIS_TIMEOUT_S, "30")),
+            hipaa_kms_key_id=env.get(ENV_HIPAA_KMS_KEY) or None,
             env=dict(env),
         )
 
@@ -87,6 +92,12 @@ def build_post_call(config: PostCallConfig) -> PostCall:
         except NotFound:
             return None
 
+    def load_tenant(tenant_id: str) -> Tenant | None:
+        try:
+            return get_tenant(table, tenant_id)
+        except NotFound:
+            return None
+
     def crm_writer(tenant_id: str, assistant: Assistant) -> CrmWriter:
         credentials = tenant_credentials(assistant.crm, tenant_id=tenant_id, stage=config.stage, reader=reader,
                                          secrets_client=secrets)
@@ -104,9 +115,11 @@ def build_post_call(config: PostCallConfig) -> PostCall:
         analyzer=CallAnalyzer(_openai_client(config, secrets), model=config.analysis_model),
         price_table=load_price_table(config.env.get("SWITCHBOARD_PRICE_TABLE")),
         load_assistant=load_assistant,
+        load_tenant=load_tenant,
         crm_writer=crm_writer,
         recording_link=recording_link,
         idempotency=idempotency_config(),
+        hipaa_kms_key_id=config.hipaa_kms_key_id,
     )
 
 

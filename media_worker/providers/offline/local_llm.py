@@ -21,6 +21,7 @@ import threading
 import uuid
 from collections.abc import AsyncGenerator, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +104,15 @@ class LlamaEngine:
             if choice.get("finish_reason"):
                 reason = choice["finish_reason"]
         yield _Done(reason, len(prompt_tokens), completion_tokens)
+
+    def prefill(self, fixed: Sequence[Message]) -> int:
+        """Blocking: evaluate the fixed prompt prefix now, so the next request whose prompt starts
+        with it only evaluates what follows (llama-cpp-python reuses the longest cached prefix).
+        Returns the number of prefix tokens."""
+        tokens: list[int] = self._llama.tokenize(prompting.render(fixed, generation=False).encode(), special=True)
+        self._llama.reset()
+        self._llama.eval(tokens)
+        return len(tokens)
 
     def _fit(self, fixed: Sequence[Message], conversation: Sequence[Message], max_tokens: int) -> list[int]:
         """Tokens of the rendered prompt, dropping the oldest conversation turns (never ``fixed``:
@@ -195,6 +205,12 @@ class LlamaCppLanguageModel:
         except Exception as exc:
             raise ProviderError(PROVIDER, f"generation failed ({type(exc).__name__})", retryable=False) from None
         raise ProviderError(PROVIDER, "generation ended without finishing", retryable=False)
+
+    async def prewarm(self, messages: Sequence[Message], tools: Sequence[ToolSpec] = ()) -> None:
+        """Evaluate the system prompt, tool list and examples ahead of the first request (call
+        start). Saves the first reply ~0.5-2 s of prompt processing on 2 cores. Optional."""
+        fixed, _ = self._prompt(messages, prompting.tools_from_specs(tools))
+        await self._engine.worker.run(partial(self._engine.prefill, fixed))
 
     def _prompt(
         self, messages: Sequence[Message], tools: Sequence[prompting.Tool]

@@ -114,6 +114,19 @@ async def test_the_same_prompt_gives_the_same_reply(llama_engine: LlamaEngine) -
     assert first == second
 
 
+async def test_prewarming_the_prompt_does_not_change_the_reply(llama_engine: LlamaEngine) -> None:
+    # given a reply computed from a cold start (another prompt evaluated last)
+    llm = LlamaCppLanguageModel(llama_engine)
+    await run(llm, [{"role": "system", "content": "Other."}, {"role": "user", "content": "Yo"}])
+    cold = await run(llm, conversation("Hello?"))
+    # when the system prompt and tools are prewarmed (call start) and the same turn runs again
+    await run(llm, [{"role": "system", "content": "Other."}, {"role": "user", "content": "Yo"}])
+    await llm.prewarm(conversation(), TOOLS)
+    warm = await run(llm, conversation("Hello?"))
+    # then the reply is the same
+    assert warm == cold
+
+
 async def test_closing_the_stream_early_stops_generation_and_frees_the_model(llama_engine: LlamaEngine) -> None:
     llm = LlamaCppLanguageModel(llama_engine, max_tokens=120)
     # given a reply that has started streaming

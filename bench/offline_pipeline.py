@@ -155,16 +155,16 @@ async def turn(
     listener = asyncio.create_task(listen())
     messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": transcript.text}]
     started = time.perf_counter()
-    async for event in llm.stream(messages, TOOLS):
-        if isinstance(event, TextDelta):
+    async for llm_event in llm.stream(messages, TOOLS):
+        if isinstance(llm_event, TextDelta):
             if not first_push:
                 first_push = time.perf_counter()
                 result.llm_s = first_push - started
-            result.reply += event.text
-            await utterance.push(event.text)
-        elif isinstance(event, ToolCallRequested):
+            result.reply += llm_event.text
+            await utterance.push(llm_event.text)
+        elif isinstance(llm_event, ToolCallRequested):
             result.llm_s = time.perf_counter() - started
-            result.reply = f"-> {event.name}({json.loads(event.arguments_json)})"
+            result.reply = f"-> {llm_event.name}({json.loads(llm_event.arguments_json)})"
     await utterance.finish()
     await listener
     await tts.aclose()

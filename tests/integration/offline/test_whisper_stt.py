@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
+import numpy as np
 import pytest
 
 from media_worker.providers import SpeechStarted, SpeechToText, SttEvent, Transcript, UtteranceEnd
 from media_worker.providers.offline import PiperEngine, WhisperEngine, WhisperSpeechToText
+from media_worker.providers.offline.audio import float_to_pcm16, pcm16_to_mulaw
 from switchboard.errors import ProviderError
 
 from .speech import feed, silence, speak, word_error_rate
@@ -108,15 +110,16 @@ async def test_finalize_with_nothing_heard_answers_with_an_empty_final(whisper_e
 
 
 async def test_silence_and_noise_produce_no_events(whisper_engine: WhisperEngine) -> None:
-    # given 3 s of silence followed by a finalize (whose empty answer marks the end)
+    # given 1 s of silence and 2 s of steady background noise (-30 dBFS), then a finalize
+    noise = np.random.default_rng(7).normal(0, 0.03, 16000).astype(np.float32)
     stt = WhisperSpeechToText(whisper_engine)
     await stt.connect()
-    await feed(stt, silence(3.0))
+    await feed(stt, silence(1.0) + pcm16_to_mulaw(float_to_pcm16(noise)))
     await stt.finalize()
     async with asyncio.timeout(60):
         first = await anext(aiter(stt.events()))
     await stt.aclose()
-    # then the first event is that empty final: nothing was heard before it
+    # then the first event is the finalize's empty answer: nothing was heard before it
     assert isinstance(first, Transcript) and first.from_finalize and not first.text
 
 

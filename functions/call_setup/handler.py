@@ -14,9 +14,10 @@ from functions.call_setup import twilio_routes
 from functions.call_setup.services import ServiceCache
 from functions.call_setup.webhook_request import Reply, WebhookRequest
 from switchboard.errors import ProviderError
+from switchboard.log_redaction import RedactingPowertoolsFormatter, install_redaction
 from switchboard.publisher import EventPublishError
 
-logger = Logger()
+logger = Logger(logger_formatter=RedactingPowertoolsFormatter(install_redaction().policy))
 tracer = Tracer()
 metrics = Metrics()
 app = APIGatewayHttpResolver()

@@ -4,7 +4,8 @@
 tenant is allowed with context ``{"tenant_id", "key_id"}``, which the admin API reads from
 ``requestContext.authorizer.lambda``. The operator key (Secrets Manager, ``ENV_OPERATOR_SECRET``)
 is allowed with context ``{"role": "operator"}`` and no tenant, so it can reach only the operator
-routes, which check it again. Keys never reach the logs: only key ids and reasons do.
+routes, which check it again. Keys never reach the logs: only key ids and reasons do (and every line
+passes log redaction, should anyone log more).
 """
 
 from __future__ import annotations
@@ -20,11 +21,14 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from switchboard.errors import NotFound
+from switchboard.log_redaction import LogRedaction, RedactingPowertoolsFormatter, install_redaction
 from switchboard.resources import ENV_OPERATOR_SECRET, ENV_TABLE
 from switchboard.store import find_api_key, get_tenant, table_resource
 from switchboard.store.api_keys import KEY_PREFIX
 
-logger = Logger(service="authorizer")
+log_redaction = LogRedaction()
+logger = Logger(service="authorizer", logger_formatter=RedactingPowertoolsFormatter(log_redaction))
+install_redaction(log_redaction)  # std logging (boto3, ...) through the root handlers
 
 _OPERATOR_CACHE_S = 300.0
 _operator_cache: dict[str, tuple[float, str]] = {}
@@ -91,4 +95,5 @@ def authorize(event: dict[str, Any]) -> dict[str, Any]:
 
 @logger.inject_lambda_context(log_event=False)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    install_redaction(log_redaction)  # idempotent; covers root handlers added after import
     return authorize(event)

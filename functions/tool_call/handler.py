@@ -16,10 +16,12 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
+from switchboard.log_redaction import RedactingPowertoolsFormatter, install_redaction
+
 from .request import ToolCallRequest
 from .services import ServiceCache
 
-logger = Logger(service="tool_call")
+logger = Logger(service="tool_call", logger_formatter=RedactingPowertoolsFormatter(install_redaction().policy))
 tracer = Tracer(service="tool_call")
 metrics = Metrics(namespace="Switchboard", service="tool_call")
 app = APIGatewayHttpResolver()

@@ -45,6 +45,7 @@ class Exchange:
         self._gone = asyncio.Event()
         self._watch = asyncio.create_task(self._watch_task(reader))
         self.status: int | None = None
+        self._chunked = False
 
     @property
     def disconnected(self) -> bool:
@@ -73,13 +74,28 @@ class Exchange:
         """A response without a body (``204 No Content``)."""
         await self._write(self._head(status, {"Content-Length": "0", **(headers or {})}))
 
-    async def start_stream(self, content_type: str = "text/event-stream") -> None:
+    async def start_stream(self, content_type: str = "text/event-stream", *, chunked: bool = False) -> None:
+        """Start a streamed 200 body: close-delimited, or ``Transfer-Encoding: chunked`` (then a cut
+        connection is visible to the client as an incomplete body; end it with :meth:`end_stream`)."""
         head = {"Content-Type": content_type, "Cache-Control": "no-cache"}
+        if chunked:
+            head["Transfer-Encoding"] = "chunked"
+        self._chunked = chunked
         await self._write(self._head(200, head))
+
+    async def end_stream(self) -> None:
+        if self._chunked:
+            await self._write(b"0\r\n\r\n")
 
     async def send_event(self, data: str) -> None:
         """One SSE event: ``data: <data>\\n\\n``."""
         await self._write(f"data: {data}\n\n".encode())
+
+    async def send_bytes(self, data: bytes) -> None:
+        """A piece of a body started with :meth:`start_stream`."""
+        if self._chunked:
+            data = f"{len(data):x}\r\n".encode() + data + b"\r\n"
+        await self._write(data)
 
     def abort(self) -> None:
         """Cut the connection without finishing the response."""

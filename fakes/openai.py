@@ -1,4 +1,5 @@
-"""Fake OpenAI-compatible Chat Completions (``POST /v1/chat/completions``) over real HTTP.
+"""Fake OpenAI-compatible Chat Completions (``POST /v1/chat/completions``) and streaming speech
+(``POST /v1/audio/speech``, ``response_format=pcm``) over real HTTP.
 
 Streams SSE exactly as the openai SDK expects (see /work/shared/PROTOCOLS.md): a chunk JSON
 per ``data:`` line, tool calls in fragments keyed by index, ``finish_reason``, a usage chunk
@@ -16,6 +17,8 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 from fakes._http import ClientGone, Exchange, HttpFake, HttpRequest
 from fakes.latency import ZERO_LATENCY, LatencyProfile
@@ -131,6 +134,57 @@ class ChatRequest:
         return self.body.get("response_format")
 
 
+@dataclass(frozen=True)
+class SpeechReply:
+    """Speak the input: 24 kHz s16le PCM, a voice-like buzz (a higher voice than the Cartesia fake's)."""
+
+    ttfb_ms: int | None = None  # None: the latency profile's tts_ttfb_ms
+
+
+SpeechFault = SpeechReply | ErrorReply | StallReply | DropReply
+"""What ``/v1/audio/speech`` does with one request; ``DropReply`` cuts the connection halfway through the audio."""
+
+
+@dataclass
+class SpeechRequest:
+    """One ``/v1/audio/speech`` request as the fake saw it."""
+
+    body: dict[str, Any]
+    authorization: str | None
+    reply: SpeechFault | None = None
+    bytes_sent: int = 0
+    completed: bool = False
+    cancelled: bool = False
+
+    @property
+    def input(self) -> str:
+        return str(self.body.get("input") or "")
+
+    @property
+    def voice(self) -> Any:
+        return self.body.get("voice")
+
+    @property
+    def model(self) -> str | None:
+        return self.body.get("model")
+
+    @property
+    def response_format(self) -> str | None:
+        return self.body.get("response_format")
+
+
+SPEECH_RATE = 24_000
+
+
+def speech_audio_for(text: str, *, ms_per_char: float = 60.0, min_ms: int = 100) -> bytes:
+    """The PCM (24 kHz s16le) the fake speaks for ``text``: a 230 Hz buzz, every 20 ms frame loud."""
+    duration_s = max(min_ms, ms_per_char * len(text.strip())) / 1000
+    t = np.arange(round(duration_s * SPEECH_RATE)) / SPEECH_RATE
+    buzz = sum(np.sin(2 * np.pi * 230 * k * t) / k for k in (1, 2, 3))
+    envelope = 0.7 + 0.3 * np.sin(2 * np.pi * 5 * t)
+    return np.asarray(np.clip(4500 * buzz * envelope, -32768, 32767), dtype="<i2").tobytes()
+
+
 ReplySource = Callable[[ChatRequest], Reply]
 
 _TOKEN = re.compile(r"\s*\S+")
@@ -159,6 +213,9 @@ class FakeOpenAI(HttpFake):
         self.api_key = api_key
         self.latency = latency
         self.requests: list[ChatRequest] = []
+        self.speech_replies: deque[SpeechFault] = deque()
+        self.speech_requests: list[SpeechRequest] = []
+        self.speech_chunk_ms = 40
 
     @property
     def base_url(self) -> str:
@@ -174,6 +231,10 @@ class FakeOpenAI(HttpFake):
         """Queue replies for the next requests, in order."""
         self.replies.extend(replies)
 
+    def push_speech(self, *replies: SpeechFault) -> None:
+        """Queue what ``/v1/audio/speech`` does with the next requests (default: ``SpeechReply()``)."""
+        self.speech_replies.extend(replies)
+
     def _next_reply(self, request: ChatRequest) -> Reply:
         if self.replies:
             return self.replies.popleft()
@@ -182,6 +243,9 @@ class FakeOpenAI(HttpFake):
     # -- HTTP --------------------------------------------------------------------------------
 
     async def handle(self, request: HttpRequest, exchange: Exchange) -> None:
+        if request.method == "POST" and request.path.endswith("/audio/speech"):
+            await self._handle_speech(request, exchange)
+            return
         if request.method != "POST" or not request.path.endswith("/chat/completions"):
             await exchange.send_json(404, _error_body("Unknown path for the fake.", "invalid_request_error"))
             return
@@ -201,6 +265,59 @@ class FakeOpenAI(HttpFake):
             await self._respond(chat, reply, exchange)
         except ClientGone:
             chat.cancelled = True
+
+    async def _handle_speech(self, request: HttpRequest, exchange: Exchange) -> None:
+        if self.api_key is not None and request.headers.get("authorization") != f"Bearer {self.api_key}":
+            body = _error_body("Incorrect API key provided.", "invalid_request_error", "invalid_api_key")
+            await exchange.send_json(401, body)
+            return
+        try:
+            payload = request.json()
+        except ValueError:
+            payload = None
+        if not isinstance(payload, dict) or not payload.get("input") or not payload.get("voice"):
+            await exchange.send_json(400, _error_body("input and voice are required.", "invalid_request_error"))
+            return
+        speech = SpeechRequest(body=payload, authorization=request.headers.get("authorization"))
+        self.speech_requests.append(speech)
+        if payload.get("response_format") != "pcm":
+            problem = _error_body("the fake speaks response_format=pcm only.", "invalid_request_error")
+            await exchange.send_json(400, problem)
+            return
+        speech.reply = reply = self.speech_replies.popleft() if self.speech_replies else SpeechReply()
+        try:
+            await self._speak(speech, reply, exchange)
+        except ClientGone:
+            speech.cancelled = True
+
+    async def _speak(self, speech: SpeechRequest, reply: SpeechFault, exchange: Exchange) -> None:
+        if isinstance(reply, ErrorReply):
+            body = _error_body(reply.message, reply.type, reply.code)
+            await exchange.send_json(reply.status, body, dict(reply.headers))
+            speech.completed = True
+            return
+        await exchange.start_stream("audio/pcm", chunked=True)
+        if isinstance(reply, StallReply):
+            await exchange.wait_disconnected()
+            raise ClientGone
+        ttfb = getattr(reply, "ttfb_ms", None)
+        ttfb = self.latency.tts_ttfb_ms if ttfb is None else ttfb
+        await exchange.sleep(ttfb / 1000)
+        audio = speech_audio_for(speech.input)
+        if isinstance(reply, DropReply):
+            audio = audio[: len(audio) // 4 * 2]
+        chunk = SPEECH_RATE * 2 * self.speech_chunk_ms // 1000
+        factor = self.latency.tts_realtime_factor
+        pace_s = self.speech_chunk_ms / 1000 / factor if factor > 0 else 0.0
+        for start in range(0, len(audio), chunk):
+            await exchange.send_bytes(audio[start : start + chunk])
+            speech.bytes_sent += len(audio[start : start + chunk])
+            await exchange.sleep(pace_s)
+        if isinstance(reply, DropReply):
+            exchange.abort()
+            raise ClientGone
+        await exchange.end_stream()
+        speech.completed = True
 
     async def _respond(self, chat: ChatRequest, reply: Reply, exchange: Exchange) -> None:
         if isinstance(reply, ErrorReply):

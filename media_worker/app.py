@@ -21,6 +21,7 @@ from media_worker.runtime.apology import ApologyClips
 from media_worker.runtime.assistants import AssistantCache
 from media_worker.runtime.call_control import CallControl, StreamOnlyCallControl
 from media_worker.runtime.drain import ActiveCalls, TaskProtection
+from media_worker.runtime.failover import CALL_BEING_OPENED, FailoverEndpoints
 from media_worker.runtime.metrics import MetricsEmitter
 from media_worker.runtime.outcome import CallIdentity, CallStore, DynamoCallStore
 from media_worker.runtime.providers import ProviderFactory, SdkProviderFactory
@@ -111,7 +112,11 @@ class MediaWorkerApp:
     async def open_call(self, identity: CallIdentity, carrier: CarrierConnection) -> CallSession:
         """Load the assistant (cached) and build the call's session; raises ``NotFound``."""
         assistant = await self.assistants.get(identity.tenant_id, identity.assistant_id)
-        providers = await self.providers.for_call(assistant)
+        opening = CALL_BEING_OPENED.set(identity.call_id)  # failover decisions at build time carry the call id
+        try:
+            providers = await self.providers.for_call(assistant)
+        finally:
+            CALL_BEING_OPENED.reset(opening)
         services = SessionServices(
             store=self.store,
             publish=self.publisher.publish,
@@ -177,7 +182,9 @@ async def build_app(
     if providers is None:
         settings = ProviderSettings.from_env(env)
         clients = await asyncio.to_thread(ProviderClients.from_settings, settings)
-        providers = SdkProviderFactory(clients, openai_api_key=settings.openai_api_key, retry=retry)
+        providers = SdkProviderFactory(
+            clients, openai_api_key=settings.openai_api_key, retry=retry, endpoints=FailoverEndpoints.from_env(env)
+        )
     if tool_invoker is None:
         tool_invoker = await asyncio.to_thread(lambda_tool_invoker, env)
     table = await asyncio.to_thread(table_resource)

@@ -18,6 +18,9 @@ from media_worker.providers import (
 )
 from switchboard.models import Assistant
 
+from .breakers import BreakerBoard
+from .failover import FailoverEndpoints
+from .failover.build import SdkFailover
 from .session import CallProviders
 
 
@@ -32,11 +35,23 @@ class SdkProviderFactory:
     endpoint, built once per URL in a thread (building one costs tens of ms of CPU) and reused.
     """
 
-    def __init__(self, clients: ProviderClients, *, openai_api_key: str, retry: RetryPolicy | None = None) -> None:
+    def __init__(
+        self,
+        clients: ProviderClients,
+        *,
+        openai_api_key: str,
+        retry: RetryPolicy | None = None,
+        breakers: BreakerBoard | None = None,
+        endpoints: FailoverEndpoints | None = None,
+    ) -> None:
         self._clients = clients
         self._openai_key = openai_api_key
         self._retry = retry or RetryPolicy()
         self._llm_clients: dict[str, AsyncOpenAI] = {}
+        self.failover = SdkFailover(
+            clients, openai_api_key=openai_api_key, retry=self._retry,
+            breakers=breakers or BreakerBoard(), endpoints=endpoints or FailoverEndpoints(),
+        )  # fmt: skip
 
     async def for_call(self, assistant: Assistant) -> CallProviders:
         tt = assistant.turn_taking
@@ -66,7 +81,8 @@ class SdkProviderFactory:
             language=assistant.language.split("-")[0],
             retry=self._retry,
         )
-        return CallProviders(stt=new_stt(), llm=llm, tts=tts, new_stt=new_stt)
+        base = CallProviders(stt=new_stt(), llm=llm, tts=tts, new_stt=new_stt)
+        return await self.failover.wrap(assistant, base)  # the assistant's secondaries, if it names any
 
     async def _llm_client(self, assistant: Assistant) -> AsyncOpenAI:
         if assistant.llm.base_url is None:
@@ -81,3 +97,4 @@ class SdkProviderFactory:
     async def aclose(self) -> None:
         for client in self._llm_clients.values():
             await client.close()
+        await self.failover.aclose()

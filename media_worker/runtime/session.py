@@ -42,6 +42,7 @@ from switchboard.models import Assistant
 from .apology import ApologyClips
 from .call_control import CallControl, CarrierCall
 from .executor import CommandExecutor, ExecutorDeps, Input, TtsChunk
+from .failover import CallFailover
 from .latency import SpanBook, TurnLatency
 from .logs import CallLogger, monotonic_ms
 from .outbound import CarrierSink, OutboundLane
@@ -61,6 +62,8 @@ class CallProviders:
     tts: TextToSpeech
     new_stt: Callable[[], SpeechToText] | None = None
     """Builds a fresh STT stream for reconnects (None: no reconnect)."""
+    failover: CallFailover | None = None
+    """The call's failover policy state, when the assistant names secondaries (``runtime.failover``)."""
 
 
 class CarrierConnection(CarrierSink, Protocol):
@@ -108,8 +111,11 @@ class CallSession:
         self._in_progress: asyncio.Task[None] | None = None
         clock = services.clock_ms
         self.lane = OutboundLane(carrier, clock_ms=clock, on_first_frame=self._first_frame)
+        failover = providers.failover
+        if failover is not None:
+            failover.bind(self.log)
         self.stt = SttLane(providers.stt, deliver=self.deliver, clock_ms=clock, log=self.log,
-                           reconnect=providers.new_stt)  # fmt: skip
+                           reconnect=providers.new_stt, failover=failover.stt if failover else None)  # fmt: skip
         self.timers = TimerWheel(self.deliver, clock)
         tools = ToolRunner(
             invoker=services.tool_invoker,

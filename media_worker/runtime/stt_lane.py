@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from media_worker.core import CallerSpeechStarted, Event, TranscriptUpdated, UtteranceEnded, Word
 from media_worker.providers import SpeechStarted, SpeechToText, SttEvent, Transcript, UtteranceEnd
@@ -37,6 +38,15 @@ class SttLaneLimits:
     reconnect_backoff_s: float = 0.2
 
 
+class SttReconnects(Protocol):
+    """Where the lane reconnects to (the runtime's failover policy): a plan of ``(delay_s, open)``
+    attempts, and a report of how the current stream fares (connect ok or failed, stream dropped)."""
+
+    def plan(self) -> Iterable[tuple[float, Callable[[], SpeechToText]]]: ...
+
+    def report(self, ok: bool, error: ProviderError | None = None) -> None: ...
+
+
 class SttLane:
     def __init__(
         self,
@@ -47,6 +57,7 @@ class SttLane:
         log: CallLogger,
         reconnect: Callable[[], SpeechToText] | None = None,
         limits: SttLaneLimits = SttLaneLimits(),
+        failover: SttReconnects | None = None,
     ) -> None:
         self._stt = stt
         self._deliver = deliver
@@ -54,6 +65,7 @@ class SttLane:
         self._log = log
         self._reconnect = reconnect
         self._limits = limits
+        self._failover = failover
         self._queue: asyncio.Queue[bytes] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
         self._connected = asyncio.Event()
@@ -62,6 +74,7 @@ class SttLane:
         self._replay = bytearray()  # audio since the last final transcript
         self._replay_start = 0  # absolute byte where _replay starts
         self._total_bytes = 0  # absolute bytes taken from the carrier
+        self._replayed_until = 0  # absolute bytes covered by the last reconnect's replay
         self._broken = False
         self.dropped_frames = 0
         self.failed = False
@@ -76,9 +89,11 @@ class SttLane:
         """Open the STT stream (pre-warm); raises ProviderError."""
         try:
             await self._stt.connect()
-        except ProviderError:
+        except ProviderError as error:
             self._broken = True  # the events task tries to reconnect
+            self._report(False, error)
             raise
+        self._report(True)
         self._connected.set()
 
     def start(self) -> None:
@@ -119,7 +134,10 @@ class SttLane:
                 size += len(piece)
             audio = b"".join(pieces)
             self._remember(audio)
+            end = self._total_bytes
             await self._connected.wait()
+            if end <= self._replayed_until:
+                continue  # a reconnect already replayed it
             try:
                 await self._stt.send_audio(audio)
                 self._sent_bytes += len(audio)
@@ -140,26 +158,42 @@ class SttLane:
                         self._deliver(fact)
             except ProviderError as error:
                 self._log.warning("stt stream failed", provider=error.provider, retryable=error.retryable)
+                if not self.closed:
+                    self._report(False, error)
             if self.closed:
                 return
             self._connected.clear()
             self._broken = True
 
-    async def _reopen(self) -> bool:
+    def _plan(self) -> Iterable[tuple[float, Callable[[], SpeechToText]]]:
+        if self._failover is not None:
+            return self._failover.plan()
         if self._reconnect is None:
-            return False
-        for attempt in range(1, self._limits.reconnect_attempts + 1):
+            return ()
+        backoff = self._limits.reconnect_backoff_s
+        return ((backoff * (n - 1), self._reconnect) for n in range(1, self._limits.reconnect_attempts + 1))
+
+    def _report(self, ok: bool, error: ProviderError | None = None) -> None:
+        if self._failover is not None:
+            self._failover.report(ok, error)
+
+    async def _reopen(self) -> bool:
+        for attempt, (delay_s, open_stream) in enumerate(self._plan(), start=1):
+            if delay_s > 0:
+                await asyncio.sleep(delay_s)
             with contextlib.suppress(ProviderError, OSError, TimeoutError):
                 await self._stt.aclose()
-            self._stt = self._reconnect()
+            self._stt = open_stream()
             try:
                 await self._stt.connect()
                 replay = bytes(self._replay)
+                self._replayed_until = self._total_bytes
                 if replay:
                     await self._stt.send_audio(replay)
-            except ProviderError:
-                await asyncio.sleep(self._limits.reconnect_backoff_s * attempt)
+            except ProviderError as error:
+                self._report(False, error)
                 continue
+            self._report(True)
             self._offset_s = self._replay_start / BYTES_PER_SECOND
             self._sent_bytes = len(replay)
             self._log.info("stt reconnected", attempt=attempt, replayed_ms=len(replay) // 8)

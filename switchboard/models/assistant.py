@@ -12,7 +12,7 @@ from .tool import ToolDefinition
 
 SttProvider = Literal["deepgram", "whisper_local"]
 LlmProvider = Literal["openai", "openai_compatible", "llama_local"]
-TtsProvider = Literal["cartesia", "piper_local"]
+TtsProvider = Literal["cartesia", "piper_local", "openai_tts"]
 CrmProvider = Literal["none", "hubspot", "salesforce", "gohighlevel", "pipedrive"]
 
 DEFAULT_DISPOSITIONS = ("resolved", "follow_up", "transferred", "voicemail", "abandoned")
@@ -68,6 +68,46 @@ class TurnTaking(Contract):
         return self
 
 
+class Backoff(Contract):
+    """Waits between reconnect attempts: ``min(max_ms, base_ms * multiplier**(n-1))``, with jitter."""
+
+    base_ms: int = Field(default=200, ge=0, le=60_000)
+    multiplier: float = Field(default=2.0, ge=1.0, le=10.0)
+    max_ms: int = Field(default=2000, ge=0, le=120_000)
+    jitter: float = Field(default=0.5, ge=0.0, le=1.0)
+
+
+class BreakerSettings(Contract):
+    """A provider's circuit breaker, shared by the calls of a worker: it opens after
+    ``failure_threshold`` consecutive failures within ``window_s``, lets one probe through after
+    ``cooldown_s``, and closes when the probe succeeds."""
+
+    failure_threshold: int = Field(default=3, ge=1, le=1000)
+    window_s: float = Field(default=60.0, gt=0.0, le=3600.0)
+    cooldown_s: float = Field(default=30.0, gt=0.0, le=3600.0)
+
+
+class ResilienceSettings(Contract):
+    """Failover order per layer, deadlines, reconnect backoff and breaker thresholds.
+
+    Defaults change nothing: without secondaries a call stays on its primary providers (the STT
+    still reconnects and replays). Secondary STT entries are served by the worker's secondary
+    Deepgram endpoints (``DEEPGRAM_SECONDARY_WS_URLS``, in order; the primary endpoint if none);
+    a secondary LLM without ``base_url`` uses ``OPENAI_SECONDARY_BASE_URL`` (else the primary
+    endpoint); a secondary TTS is ``openai_tts`` or another ``cartesia`` voice.
+    """
+
+    stt: tuple[SttSettings, ...] = Field(default=(), max_length=4, description="secondary STTs, in order")
+    stt_reconnect_attempts: int = Field(default=3, ge=1, le=20, description="attempts per STT before the next")
+    reconnect_backoff: Backoff = Backoff()
+    llm_secondary: LlmSettings | None = None
+    first_token_deadline_ms: int = Field(
+        default=1500, ge=100, le=60_000, description="no first token from the primary LLM by then: use the secondary"
+    )
+    tts_secondary: TtsSettings | None = None
+    breaker: BreakerSettings = BreakerSettings()
+
+
 class CrmTarget(Contract):
     provider: CrmProvider = "none"
     credentials_ref: str | None = Field(
@@ -116,6 +156,7 @@ class Assistant(Contract):
     compliance: Compliance = Compliance()
     retention: Retention = Retention()
     analysis: AnalysisSettings = AnalysisSettings()
+    resilience: ResilienceSettings = ResilienceSettings()
     created_at: datetime = Field(default_factory=utc_now)
     updated_at: datetime = Field(default_factory=utc_now)
 

@@ -84,9 +84,9 @@ def config_changed(
     tenant_id: str,
     resource: str,
     operation: str,
+    details: dict[str, JsonScalar] | None = None,
     operator: bool = False,
-    **details: JsonScalar,
 ) -> None:
     """A ``config.change`` entry for a change that has just been made (names and ids, never values)."""
     record(event, tenant_id=tenant_id, action="config.change", resource=resource,
-           details={"operation": operation, **details}, operator=operator)
+           details={"operation": operation, **(details or {})}, operator=operator)

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from switchboard.crm import policy_from_env, tenant_credentials
-from switchboard.crm.base import CrmError, CrmName
+from switchboard.crm.base import CrmError
 from switchboard.crm.factory import ENV_BASE_URL, ENV_CRM_TIMEOUT_S
 from switchboard.crm.http import DEFAULT_TIMEOUT_S
 from switchboard.errors import NotFound
@@ -36,7 +36,7 @@ SUPPORTED = ("hubspot",)
 class AssistantCrmDeleter:
     """Archives each erased call's CRM activities in its assistant's CRM (HubSpot today)."""
 
-    name: CrmName = "hubspot"
+    name: str = "hubspot"
 
     def __init__(self, table: Any, secrets: Any, *, tenant_id: str, stage: str,
                  env: Mapping[str, str] = os.environ) -> None:

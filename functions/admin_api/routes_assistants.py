@@ -38,9 +38,9 @@ def _checked(assistant: Assistant) -> Assistant:
     return assistant
 
 
-def _changed(tenant_id: str, assistant_id: str, operation: str, **details: str) -> None:
+def _changed(tenant_id: str, assistant_id: str, operation: str, fields: str | None = None) -> None:
     audit_trail.config_changed(router.current_event, tenant_id=tenant_id, resource=f"assistants/{assistant_id}",
-                               operation=operation, **details)
+                               operation=operation, details={"fields": fields} if fields is not None else None)
 
 
 def _given(body: AssistantCreate | AssistantPatch, *, exclude: set[str] | None = None) -> dict[str, Any]:

@@ -49,7 +49,7 @@ def put_provider_credentials(provider: PROVIDER, body: CredentialsPut) -> Creden
         values=body.values,
     )
     audit_trail.config_changed(router.current_event, tenant_id=tenant_id, resource=f"credentials/{provider}",
-                               operation="put", fields=",".join(sorted(body.values)))
+                               operation="put", details={"fields": ",".join(sorted(body.values))})
     return CredentialView(provider=marker.provider, updated_at=marker.updated_at)
 
 

@@ -36,9 +36,9 @@ def _number(raw: str) -> str:
     return unquote(raw)
 
 
-def _changed(tenant_id: str, number: str, operation: str, **details: str | None) -> None:
+def _changed(tenant_id: str, number: str, operation: str, assistant_id: str | None = None) -> None:
     audit_trail.config_changed(router.current_event, tenant_id=tenant_id, resource=f"numbers/{number}",
-                               operation=operation, **details)
+                               operation=operation, details={"assistant_id": assistant_id})
 
 
 @router.post("/v1/numbers", tags=TAGS, status_code=201, responses=documented(201, audited=True),

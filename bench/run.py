@@ -1,0 +1,101 @@
+"""One run: N concurrent callers against one agent process, measured by the callers and /proc.
+
+Timeline: fresh fakes and a fresh agent process; idle baseline (RSS, probe); callers start spread
+over the ramp; the *steady window* runs from the last call's start + 3 s to the stop time, and CPU,
+RSS and probe figures come from it; turns are counted over the whole run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.monitor import Samples, load_average, probe_task, rss_mb, sample_task
+from bench.stack import REPO, Agent, AgentProcess, Fakes, Moto
+from bench.stats import summarise
+
+CALLERS_PER_PROCESS = 50
+
+
+def ramp_s(calls: int) -> float:
+    return min(10.0, 0.05 * calls)
+
+
+async def run_one(agent: Agent, calls: int, duration_s: float, moto: Moto) -> dict[str, Any]:
+    tag = f"{agent}-{calls}"
+    print(f"==> {agent}: {calls} concurrent calls, {duration_s:.0f} s (load {load_average()[0]:.2f})", flush=True)
+    fakes = Fakes.start(tag)
+    process: AgentProcess | None = None
+    try:
+        process = await AgentProcess.start(agent, fakes, moto, tag)
+        samples = Samples()
+        monitors = [asyncio.create_task(sample_task(process.pid, samples)),
+                    asyncio.create_task(probe_task(process.port, samples))]  # fmt: skip
+        await asyncio.sleep(2.0)
+        idle_rss = rss_mb(process.pid)
+        placed = (
+            await asyncio.to_thread(moto.place_calls, calls)
+            if agent == "switchboard"
+            else [{"call_sid": f"CAbench{n:06d}"} for n in range(calls)]
+        )
+        start_at = time.monotonic() + 3.0
+        stop_at = start_at + duration_s
+        ramp = ramp_s(calls)
+        for n, call in enumerate(placed):
+            call["delay_s"] = ramp * n / max(1, calls)
+            call["seed"] = n
+        outputs = await _run_callers(process.url, placed, start_at, stop_at)
+        window = (start_at + ramp + 3.0, stop_at - 9.0)
+        for task in monitors:
+            task.cancel()
+        steady_s = max(window[1] - window[0], 1e-9)
+        measured = {
+            "agent": agent, "calls": calls, "duration_s": duration_s, "steady_window_s": round(steady_s, 1),
+            "load_average_before": load_average(),
+            "idle_rss_mb": round(idle_rss, 1),
+            "peak_rss_mb": round(samples.rss_max_between(*window), 1),
+            "cpu_s_in_window": round(samples.cpu_between(*window), 3),
+            "probe_idle_ms": _idle_probe(samples, start_at),
+            "probe_ms": samples.probes_between(*window),
+            "caller_lag_ms": [x for o in outputs for x in o["caller_lag_ms"]],
+            "calls_detail": [c for o in outputs for c in o["calls"]],
+        }  # fmt: skip
+    finally:
+        if process is not None:
+            await asyncio.to_thread(process.stop)
+        measured_fakes = await asyncio.to_thread(fakes.stop)
+    measured["fakes"] = measured_fakes
+    return summarise(measured)
+
+
+def _idle_probe(samples: Samples, start_at: float) -> float:
+    idle = sorted(ms for at, ms in samples.probe_ms if at < start_at)
+    return round(idle[len(idle) // 2], 2) if idle else 0.0
+
+
+async def _run_callers(url: str, calls: list[dict[str, Any]], start_at: float, stop_at: float) -> list[dict[str, Any]]:
+    groups = max(1, math.ceil(len(calls) / CALLERS_PER_PROCESS))
+    processes = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for g in range(groups):
+            job = {"url": url, "calls": calls[g::groups], "start_at": start_at, "stop_at": stop_at}
+            path = Path(tmp) / f"job-{g}.json"
+            path.write_text(json.dumps(job))
+            processes.append(await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bench.load_process", str(path), cwd=REPO,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            ))  # fmt: skip
+        results = await asyncio.gather(*(p.communicate() for p in processes))
+    outputs = []
+    for process, (out, err) in zip(processes, results, strict=True):
+        if process.returncode != 0:
+            raise RuntimeError(f"a caller process failed:\n{err.decode()[-3000:]}")
+        outputs.append(json.loads(out.decode().strip().splitlines()[-1]))
+    return outputs

@@ -1,0 +1,29 @@
+"""The issue's targets, checked against one run's summary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+OVERHEAD_P50_1_CALL_MS = 25.0
+OVERHEAD_P95_MS = 60.0
+P99_WITHIN_P50_MS = 150.0
+CPU_S_PER_CALL_MINUTE = 0.3
+BARGE_CLEAR_AFTER_STT_MS = 50.0
+RSS_PER_CALL_MB = 5.0
+
+
+def broken(s: dict[str, Any]) -> list[str]:
+    """Why this run misses the capacity targets (p95 overhead, stalls, outbound gaps, failures)."""
+    reasons = []
+    if s["failed_calls"]:
+        reasons.append(f"{s['failed_calls']} calls failed")
+    if s["overhead_p95_ms"] is None or s["overhead_p95_ms"] > OVERHEAD_P95_MS:
+        reasons.append(f"p95 overhead {s['overhead_p95_ms']} ms > {OVERHEAD_P95_MS:.0f}")
+    p50, p99 = s["v2v_p50_ms"], s["v2v_p99_ms"]
+    if p50 is not None and p99 is not None and p99 - p50 > P99_WITHIN_P50_MS:
+        reasons.append(f"p99 {p99} ms is more than {P99_WITHIN_P50_MS:.0f} ms over p50 {p50}")
+    if s["stalled_turns"]:
+        reasons.append(f"{s['stalled_turns']} stalled turns")
+    if s["pacing_gaps_over_60ms"]:
+        reasons.append(f"{s['pacing_gaps_over_60ms']} outbound gaps > 60 ms")
+    return reasons

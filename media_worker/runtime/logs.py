@@ -4,6 +4,11 @@
 root calls it once). Anything passed through ``extra=`` becomes a field of the line, so
 ``log.info("transition", extra={"call_id": ..., "mono_ms": ...})`` is queryable in CloudWatch
 Logs Insights. Writing one short line to stdout is the only I/O done on the event loop.
+
+Every line passes :class:`switchboard.log_redaction.RedactionFilter` on the handler, with one
+process-wide policy, :data:`LOG_REDACTION`: PII and secrets are scrubbed, fields named like
+``dtmf`` / ``digit`` / ``card`` are blanked, and the lines of HIPAA calls (registered with
+``LOG_REDACTION.mark_hipaa(call_id)`` by ``call_compliance``) keep no body at all.
 """
 
 from __future__ import annotations
@@ -13,6 +18,11 @@ import logging
 import sys
 import time
 from typing import Any, TextIO
+
+from switchboard.log_redaction import LogRedaction, RedactionFilter
+
+LOG_REDACTION = LogRedaction()
+"""The worker's one log redaction policy (HIPAA calls are registered on it)."""
 
 _STANDARD = frozenset(
     vars(logging.LogRecord("", 0, "", 0, "", None, None)).keys() | {"message", "asctime", "taskName"}
@@ -37,10 +47,13 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, default=str, separators=(",", ":"))
 
 
-def configure_logging(level: int = logging.INFO, stream: TextIO | None = None) -> None:
-    """Route every logger through one JSON handler on ``stream`` (stdout by default)."""
+def configure_logging(
+    level: int = logging.INFO, stream: TextIO | None = None, policy: LogRedaction = LOG_REDACTION
+) -> None:
+    """Route every logger through one redacting JSON handler on ``stream`` (stdout by default)."""
     handler = logging.StreamHandler(stream or sys.stdout)
     handler.setFormatter(JsonFormatter())
+    handler.addFilter(RedactionFilter(policy))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from media_worker.core import EndReason, call_usage, transcript_turns
 from switchboard.events import CallEnded
-from switchboard.models import UsageRecord
+from switchboard.models import Turn, UsageRecord
 from switchboard.store import calls as call_records
 
 if TYPE_CHECKING:
@@ -62,12 +62,25 @@ class DynamoCallStore:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class CallArtifacts:
+    """What the call stored, as ``call.ended`` reports it (see ``call_compliance``): the transcript
+    PCI-masked and redacted, DTMF as stored (``*`` per key with PCI masking), the recording's key."""
+
+    transcript: tuple[Turn, ...]
+    dtmf: tuple[str, ...]
+    recording_key: str | None = None
+
+
 def e164_or_none(number: str | None) -> str | None:
     return number if number and _E164.match(number) else None
 
 
-def build_call_ended(session: CallSession, *, ended_at: datetime, reason: EndReason) -> CallEnded:
-    """The shared ``call.ended`` contract from the core's final state and the runtime's counters."""
+def build_call_ended(
+    session: CallSession, *, ended_at: datetime, reason: EndReason, artifacts: CallArtifacts | None = None
+) -> CallEnded:
+    """The shared ``call.ended`` contract from the core's final state and the runtime's counters
+    (transcript, DTMF and recording key from *artifacts* when given)."""
     state = session.loop.state
     usage = call_usage(state)
     assistant = session.assistant
@@ -83,8 +96,9 @@ def build_call_ended(session: CallSession, *, ended_at: datetime, reason: EndRea
         started_at=session.started_at,
         ended_at=max(ended_at, session.started_at),
         end_reason=reason,
-        transcript=tuple(transcript_turns(state)),
-        dtmf=state.dtmf_log,
+        transcript=artifacts.transcript if artifacts is not None else tuple(transcript_turns(state)),
+        dtmf=artifacts.dtmf if artifacts is not None else state.dtmf_log,
+        recording_key=artifacts.recording_key if artifacts is not None else None,
         usage=UsageRecord(
             carrier=identity.carrier,
             call_seconds=usage.call_seconds,

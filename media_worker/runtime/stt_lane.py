@@ -58,6 +58,7 @@ class SttLane:
         reconnect: Callable[[], SpeechToText] | None = None,
         limits: SttLaneLimits = SttLaneLimits(),
         failover: SttReconnects | None = None,
+        on_final: Callable[[float], None] | None = None,
     ) -> None:
         self._stt = stt
         self._deliver = deliver
@@ -66,6 +67,7 @@ class SttLane:
         self._reconnect = reconnect
         self._limits = limits
         self._failover = failover
+        self._on_final = on_final  # stream time up to which a final result covered the audio (PCI gate)
         self._queue: asyncio.Queue[bytes] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
         self._connected = asyncio.Event()
@@ -223,6 +225,8 @@ class SttLane:
         if isinstance(event, Transcript):
             if event.is_final:
                 self._forget_until(offset + event.start_s + event.duration_s)
+                if self._on_final is not None:
+                    self._on_final(offset + event.start_s + event.duration_s)
             words = tuple(Word(w.punctuated or w.text, w.start_s + offset, w.end_s + offset) for w in event.words)
             return TranscriptUpdated(
                 now_ms=now, text=event.text, is_final=event.is_final, speech_final=event.speech_final, words=words

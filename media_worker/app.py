@@ -19,6 +19,7 @@ import boto3
 from media_worker.providers import ProviderClients, ProviderSettings, RetryPolicy
 from media_worker.runtime.apology import ApologyClips
 from media_worker.runtime.assistants import AssistantCache
+from media_worker.runtime.call_compliance import ComplianceServices
 from media_worker.runtime.call_control import CallControl, StreamOnlyCallControl
 from media_worker.runtime.drain import ActiveCalls, TaskProtection
 from media_worker.runtime.failover import CALL_BEING_OPENED, FailoverEndpoints
@@ -95,6 +96,8 @@ class MediaWorkerApp:
     ledger: TokenLedger = field(default_factory=InMemoryTokenLedger)
     apology: ApologyClips = field(default_factory=ApologyClips)
     protection: TaskProtection | None = None
+    compliance: ComplianceServices | None = None
+    """Storage plan, BAA rule, recording, PCI, transcripts, HIPAA logs (``runtime.call_compliance``)."""
     active: ActiveCalls = field(init=False)
     _gauge: asyncio.Task[None] | None = None
 
@@ -112,6 +115,7 @@ class MediaWorkerApp:
     async def open_call(self, identity: CallIdentity, carrier: CarrierConnection) -> CallSession:
         """Load the assistant (cached) and build the call's session; raises ``NotFound``."""
         assistant = await self.assistants.get(identity.tenant_id, identity.assistant_id)
+        compliance = await self.compliance.open(identity, assistant) if self.compliance is not None else None
         opening = CALL_BEING_OPENED.set(identity.call_id)  # failover decisions at build time carry the call id
         try:
             providers = await self.providers.for_call(assistant)
@@ -125,7 +129,7 @@ class MediaWorkerApp:
             apology=self.apology,
             on_turn_latency=self.metrics.turn,
         )
-        return CallSession(identity, assistant, providers, carrier, services)
+        return CallSession(identity, assistant, providers, carrier, services, compliance=compliance)
 
     async def aclose(self) -> None:
         if self._gauge is not None:
@@ -188,6 +192,7 @@ async def build_app(
     if tool_invoker is None:
         tool_invoker = await asyncio.to_thread(lambda_tool_invoker, env)
     table = await asyncio.to_thread(table_resource)
+    compliance = await asyncio.to_thread(ComplianceServices.from_env, env, table)
     client_factory = (lambda: events_client) if events_client is not None else (lambda: boto3.client("events"))
     return MediaWorkerApp(
         config=config,
@@ -202,4 +207,5 @@ async def build_app(
         tool_invoker=tool_invoker or UnconfiguredToolInvoker(),
         call_control=call_control or StreamOnlyCallControl(),
         protection=TaskProtection(config.ecs_agent_uri),
+        compliance=compliance,
     )

@@ -40,6 +40,7 @@ from switchboard.events import CallEnded
 from switchboard.models import Assistant
 
 from .apology import ApologyClips
+from .call_compliance import CallCompliance
 from .call_control import CallControl, CarrierCall
 from .executor import CommandExecutor, ExecutorDeps, Input, TtsChunk
 from .failover import CallFailover
@@ -93,6 +94,7 @@ class CallSession:
         providers: CallProviders,
         carrier: CarrierConnection,
         services: SessionServices,
+        compliance: CallCompliance | None = None,
     ) -> None:
         self.identity = identity
         self.assistant = assistant
@@ -110,12 +112,16 @@ class CallSession:
         self._drain_played = asyncio.Event()
         self._in_progress: asyncio.Task[None] | None = None
         clock = services.clock_ms
-        self.lane = OutboundLane(carrier, clock_ms=clock, on_first_frame=self._first_frame)
+        self.compliance = compliance or CallCompliance.unmanaged(identity, assistant)
+        self.lane = OutboundLane(self.compliance.outbound_sink(carrier), clock_ms=clock,
+                                 on_first_frame=self._first_frame)  # fmt: skip
         failover = providers.failover
         if failover is not None:
             failover.bind(self.log)
-        self.stt = SttLane(providers.stt, deliver=self.deliver, clock_ms=clock, log=self.log,
-                           reconnect=providers.new_stt, failover=failover.stt if failover else None)  # fmt: skip
+        stt_deliver = self.compliance.stt_deliver(self.deliver, lambda: self.loop.state.transcript)
+        self.stt = SttLane(providers.stt, deliver=stt_deliver, clock_ms=clock, log=self.log,
+                           reconnect=providers.new_stt, failover=failover.stt if failover else None,
+                           on_final=self.compliance.stt_final)  # fmt: skip
         self.timers = TimerWheel(self.deliver, clock)
         tools = ToolRunner(
             invoker=services.tool_invoker,
@@ -153,6 +159,7 @@ class CallSession:
         self._inbox.put_nowait(item)
 
     def on_media(self, audio: bytes) -> None:
+        self.compliance.caller_audio(audio)
         self.stt.push(audio)
 
     def on_mark(self, name: str) -> None:
@@ -175,6 +182,10 @@ class CallSession:
         self._in_progress = asyncio.create_task(self._mark_in_progress_task(), name="mark-in-progress-task")
         self.lane.start()
         try:
+            if await self.compliance.refuse(self.carrier):
+                self.end_reason = "provider_error"
+                return
+            self.compliance.start(stream_started_ms)
             await self._prewarm()
             self.stt.start()
             self.deliver(StreamStarted(now_ms=stream_started_ms))
@@ -262,7 +273,8 @@ class CallSession:
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(PROVIDER_CLOSE_TIMEOUT_S):
                 await asyncio.gather(self.stt.aclose(), self.providers.tts.aclose(), return_exceptions=True)
-        event = build_call_ended(self, ended_at=ended_at, reason=reason)
+        artifacts = await self.compliance.finish(self.loop.state, ended_at=ended_at)
+        event = build_call_ended(self, ended_at=ended_at, reason=reason, artifacts=artifacts)
         self.services.publish(event)
         self.log.info("call ended", reason=reason, turns=len(event.transcript),
                       call_seconds=round(event.usage.call_seconds, 2))  # fmt: skip
@@ -275,6 +287,7 @@ class CallSession:
             await self.services.store.mark_ended(self.identity, ended_at=ended_at, end_reason=reason)
         except Exception:
             self.log.warning("could not mark the call ended", exc_info=True)
+        await self.compliance.aclose()
         self.ended.set()
 
     # -- hooks --------------------------------------------------------------------------------

@@ -69,7 +69,7 @@ async def test_a_circuit_opens_sends_new_calls_to_the_secondary_then_a_probe_clo
     states = [(t.from_state, t.to_state) for t in resilient.breakers.transitions if t.breaker == breaker.name]
     assert states == [("closed", "open"), ("open", "half_open"), ("half_open", "closed")]
     logged = [r for r in caplog.records if r.getMessage() == "breaker transition"]
-    assert [(r.from_state, r.to_state) for r in logged] == states  # type: ignore[attr-defined]
-    assert all(r.call_id.startswith("ca_") for r in logged)  # type: ignore[attr-defined]
+    assert [(r.from_state, r.to_state) for r in logged] == states
+    assert all(r.call_id.startswith("ca_") for r in logged)
     failovers = [r for r in caplog.records if r.getMessage() == "llm failover"]
-    assert [r.reason for r in failovers] == ["error"] * THRESHOLD + ["breaker_open"]  # type: ignore[attr-defined]
+    assert [r.reason for r in failovers] == ["error"] * THRESHOLD + ["breaker_open"]

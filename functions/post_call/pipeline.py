@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from contextlib import nullcontext
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -33,7 +33,6 @@ from switchboard.cost_ledger import record_call_cost
 from switchboard.crm import CrmCall, CrmWriter, CrmWriteResult
 from switchboard.errors import NotFound
 from switchboard.events import BusEvent, CallAnalyzed, CallEnded, CrmWritten
-from switchboard.log_redaction import LogRedaction
 from switchboard.models import AnalysisSettings, Assistant, CallAnalysis, CallCost, Tenant
 from switchboard.pricing import PriceNotFound, PriceTable, price_call
 from switchboard.store import calls as call_store
@@ -54,6 +53,7 @@ class Publisher(Protocol):
 
 AssistantLoader = Callable[[str, str], Assistant | None]
 TenantLoader = Callable[[str], Tenant | None]
+HipaaLogScope = Callable[[str], AbstractContextManager[None]]
 WriterFactory = Callable[[str, Assistant], CrmWriter]
 
 
@@ -78,14 +78,14 @@ class PostCall:
     """The stage's dedicated KMS key for HIPAA data (``SWITCHBOARD_HIPAA_KMS_KEY_ARN``), if any."""
 
     def handle(
-        self, event: CallEnded, *, receive_count: int = 1, log_redaction: LogRedaction | None = None
+        self, event: CallEnded, *, receive_count: int = 1, hipaa_log_scope: HipaaLogScope | None = None
     ) -> dict[str, Any]:
         """Run the three steps for *event*; raise if one fails (the SQS message is then retried).
 
-        With *log_redaction*, the lines of a HIPAA assistant's call are logged without bodies."""
+        A HIPAA assistant's call runs inside ``hipaa_log_scope(call_id)``: its lines keep no bodies."""
         assistant = self._assistant(event)
         rules = self._rules(event, assistant)
-        scope = log_redaction.hipaa_call(event.call_id) if log_redaction and rules.hipaa else nullcontext()
+        scope = hipaa_log_scope(event.call_id) if hipaa_log_scope and rules.hipaa else nullcontext()
         with scope:
             return self._run(event, assistant, rules, receive_count)
 

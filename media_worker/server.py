@@ -35,7 +35,7 @@ from media_worker.runtime.drain import drain
 from media_worker.runtime.logs import monotonic_ms
 from media_worker.runtime.outcome import CallIdentity
 from switchboard.errors import NotFound, StreamTokenError
-from switchboard.stream_token import STREAM_TOKEN_PARAMETER
+from switchboard.stream_token import STREAM_FROM_PARAMETER, STREAM_TO_PARAMETER, STREAM_TOKEN_PARAMETER
 
 log = logging.getLogger(__name__)
 
@@ -127,8 +127,9 @@ class MediaServer:
             carrier=carrier,
             carrier_call_id=start.call_id,
             stream_id=start.stream_id,
-            from_number=start.from_number,
-            to_number=start.to_number,
+            # Twilio's start carries no numbers: call setup passes the call's as custom parameters
+            from_number=start.from_number or start.custom_parameters.get(STREAM_FROM_PARAMETER),
+            to_number=start.to_number or start.custom_parameters.get(STREAM_TO_PARAMETER),
         )
         try:
             session = await self.app.open_call(identity, stream)

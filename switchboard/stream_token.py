@@ -24,6 +24,9 @@ TOKEN_VERSION = 1
 DEFAULT_TTL_S = 120
 STREAM_TOKEN_PARAMETER = "token"
 """Name of the custom stream parameter that carries the token."""
+STREAM_FROM_PARAMETER = "from"
+STREAM_TO_PARAMETER = "to"
+"""Custom stream parameters with the call's numbers: Twilio's stream ``start`` carries none (Telnyx's does)."""
 
 
 @dataclass(frozen=True, slots=True)

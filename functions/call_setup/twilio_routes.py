@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from switchboard.models.call import EndReason
-from switchboard.stream_token import STREAM_TOKEN_PARAMETER
+from switchboard.stream_token import STREAM_FROM_PARAMETER, STREAM_TO_PARAMETER, STREAM_TOKEN_PARAMETER
 from switchboard.telephony import twiml
 from switchboard.telephony.errors import WebhookSignatureError
 from switchboard.telephony.public_urls import candidate_urls
@@ -109,9 +109,13 @@ def voice(
     if isinstance(outcome, Refused):
         message = messages.BUSY if outcome.reason == "busy" else messages.UNKNOWN_NUMBER
         return Reply(200, outcome.reason, twiml.say_and_hang_up(message), twiml.TWIML_CONTENT_TYPE)
+    parameters = {STREAM_TOKEN_PARAMETER: outcome.token, messages.STREAM_CALL_ID_PARAMETER: outcome.call.call_id,
+                  STREAM_TO_PARAMETER: outcome.call.to_number}  # fmt: skip
+    if outcome.call.from_number:  # Twilio's stream start has no numbers; call.ended needs the caller's (CRM)
+        parameters[STREAM_FROM_PARAMETER] = outcome.call.from_number
     document = twiml.connect_stream(
         f"{config.media_wss_url}/twilio",
-        {STREAM_TOKEN_PARAMETER: outcome.token, messages.STREAM_CALL_ID_PARAMETER: outcome.call.call_id},
+        parameters,
         status_callback=f"{webhook.public_base}{STATUS_PATH}",
     )
     label = "started" if outcome.created else "retried"

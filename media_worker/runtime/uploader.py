@@ -280,20 +280,29 @@ class RecordingUploader:
 
     async def _upload_task(self) -> None:
         while not self._stopping.is_set():
-            self._cut_settled()
+            self.cut_settled()
             await self._upload_pending()
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self._tick_s):
                     await self._stopping.wait()
 
-    def _cut_settled(self) -> None:
+    @property
+    def pending(self) -> tuple[Segment, ...]:
+        """Segments cut but not uploaded yet."""
+        return tuple(self._pending)
+
+    def cut_settled(self) -> int:
+        """Cut every segment that is complete and inside the horizon; returns how many."""
         horizon = self._horizon_s()
         limit = sys.maxsize if horizon == float("inf") else max(0, int(horizon * SAMPLE_RATE))
         recorder = self._recorder
+        count = 0
         while recorder.can_cut(limit):
             start = recorder.next_index * recorder.segment_samples / SAMPLE_RATE
             end = recorder.next_segment_end() / SAMPLE_RATE
             self._pending.append(recorder.cut(self._spans(start, end)))
+            count += 1
+        return count
 
     async def _upload_pending(self) -> bool:
         try:

@@ -47,7 +47,7 @@ async def sweep(
     from bench.report import machine
     from bench.run import run_one
     from bench.stack import Moto
-    from bench.targets import broken
+    from bench.targets import broken, saturation
 
     RESULTS.mkdir(parents=True, exist_ok=True)
     info = machine()
@@ -61,8 +61,12 @@ async def sweep(
                 (RESULTS / f"run-{agent}-{calls}.json").write_text(json.dumps(result, indent=1))
                 print(json.dumps(result["summary"]), flush=True)
                 reasons = broken(result["summary"])
-                if reasons and stop_when_broken:
-                    print(f"==> {agent} breaks the targets at {calls} calls: {'; '.join(reasons)}", flush=True)
+                if reasons:
+                    print(f"==> {agent} misses the targets at {calls} calls: {'; '.join(reasons)}", flush=True)
+                saturated = saturation(result["summary"])
+                if (reasons and stop_when_broken) or saturated:
+                    if saturated:
+                        print(f"==> {agent} saturated at {calls} calls: {saturated}; no higher level", flush=True)
                     break
     finally:
         moto.stop()
@@ -78,7 +82,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--lambda-calls", type=int, default=30)
     parser.add_argument("--profile", action="store_true", help="py-spy the agent over each steady window")
-    parser.add_argument("--keep-going", action="store_true", help="run every level even after targets break")
+    parser.add_argument("--stop-at-miss", action="store_true", help="stop an agent at its first level missing a target")
     args = parser.parse_args()
     for name, value in AWS_ENV.items():
         os.environ.setdefault(name, value)
@@ -87,7 +91,7 @@ def main() -> None:
     if args.command in ("setup", "all"):
         setup()
     if args.command in ("sweep", "all"):
-        asyncio.run(sweep(agents, levels, args.seconds, not args.keep_going, profile=args.profile))
+        asyncio.run(sweep(agents, levels, args.seconds, args.stop_at_miss, profile=args.profile))
     if args.command in ("lambdas", "all"):
         from bench.lambdas import run_lambdas
 

@@ -87,6 +87,27 @@ def side_by_side(runs: dict[str, list[dict[str, Any]]]) -> str:
     return out
 
 
+STAGE_BUDGET = {
+    "EndpointingMs": B.endpointing_ms + B.stt_final_ms, "LlmRequestMs": 0, "LlmFirstTokenMs": B.llm_ttft_ms,
+    "FirstClauseMs": FLOOR_MS - B.endpointing_ms - B.stt_final_ms - B.llm_ttft_ms - B.tts_ttfb_ms,
+    "TtsFirstAudioMs": B.tts_ttfb_ms, "FirstFrameSentMs": 0, "VoiceToVoiceMs": FLOOR_MS,
+}  # fmt: skip
+
+
+def stage_table(items: list[dict[str, Any]]) -> str:
+    rows = [s for s in items if s.get("worker_stages_ms")]
+    if not rows:
+        return "_no worker stage metrics_\n"
+    names = list(STAGE_BUDGET)
+    out = "| calls | " + " | ".join(f"{n[:-2]} (budget {STAGE_BUDGET[n]:.0f})" for n in names) + " |\n"
+    out += "|---|" + "---|" * len(names) + "\n"
+    for s in rows:
+        stages = s["worker_stages_ms"]
+        cells = [f"{_f(stages[n]['p50'])} / {_f(stages[n]['p95'])}" if n in stages else "-" for n in names]
+        out += f"| {s['calls']} | " + " | ".join(cells) + " |\n"
+    return out
+
+
 def lambda_table(lambdas: dict[str, Any]) -> str:
     if not lambdas:
         return "_not run_\n"
@@ -145,7 +166,8 @@ the tables. Treat absolute latencies at the higher levels as upper bounds; CPU-s
 ```
 make bench                                            # = .venv/bin/python -m bench all
 .venv/bin/python -m bench setup                       # Pipecat venv + caller recordings
-.venv/bin/python -m bench sweep --agents switchboard,pipecat --calls 1,10,50,100,200 --keep-going
+.venv/bin/python -m bench sweep --agents switchboard,pipecat --calls 1,10,50,100,200
+# each agent stops at the first level where its process is CPU-saturated
 .venv/bin/python -m bench sweep --agents switchboard --calls 10 --profile   # py-spy over the steady window
 .venv/bin/python -m bench lambdas --lambda-calls 30
 .venv/bin/python -m bench report                      # this file and the plot, from bench/results/
@@ -173,6 +195,12 @@ stall, no outbound gap > 60 ms, no failed call): **{sb_cap if sb_cap is not None
 
 {sweep_table(runs.get("pipecat", []))}
 Highest level meeting the capacity targets: **{pc_cap if pc_cap is not None else "none"}**. {" ".join(pc_why)}
+
+Where Switchboard's time goes, as the worker measures each turn itself (its `VoiceToVoiceMs` EMF
+metric and one metric per stage; p50 / p95 in ms; the worker's clock starts at the STT's word
+timing, so its voice-to-voice excludes the caller-to-worker hop and the last frame's transit):
+
+{stage_table(runs.get("switchboard", []))}
 
 ## Lambda handlers (locally, against moto server)
 

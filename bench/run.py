@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.monitor import Samples, load_average, probe_task, rss_mb, sample_task
-from bench.stack import REPO, Agent, AgentProcess, Fakes, Moto
-from bench.stats import summarise
+from bench.stack import LOGS, REPO, Agent, AgentProcess, Fakes, Moto
+from bench.stats import pct, summarise
 
 CALLERS_PER_PROCESS = 50
 
@@ -77,7 +77,25 @@ async def run_one(agent: Agent, calls: int, duration_s: float, moto: Moto, *, pr
             await asyncio.to_thread(process.stop)
         measured_fakes = await asyncio.to_thread(fakes.stop)
     measured["fakes"] = measured_fakes
+    measured["worker_stages_ms"] = worker_stages(LOGS / f"{agent}-{tag}.log") if agent == "switchboard" else {}
     return summarise(measured)
+
+
+STAGE_METRICS = ("VoiceToVoiceMs", "EndpointingMs", "LlmRequestMs", "LlmFirstTokenMs", "FirstClauseMs",
+                 "TtsFirstAudioMs", "FirstFrameSentMs")  # fmt: skip
+
+
+def worker_stages(log: Path) -> dict[str, dict[str, float | None]]:
+    """p50/p95 of each turn stage as the worker itself measured it (its EMF lines on stdout)."""
+    values: dict[str, list[float]] = {name: [] for name in STAGE_METRICS}
+    for line in log.read_text(errors="replace").splitlines():
+        if '"VoiceToVoiceMs"' not in line or not line.startswith('{"_aws"'):
+            continue
+        document = json.loads(line)
+        for name in STAGE_METRICS:
+            if isinstance(document.get(name), int | float):
+                values[name].append(float(document[name]))
+    return {name: {"p50": pct(v, 50), "p95": pct(v, 95), "n": len(v)} for name, v in values.items() if v}
 
 
 async def _profiler(pid: int, tag: str, start_at: float, stop_at: float) -> None:

@@ -85,5 +85,6 @@ def summarise(run: dict[str, Any]) -> dict[str, Any]:
         "steady_window_s": steady,
         "load_average_before": [round(x, 2) for x in run["load_average_before"]],
         "fakes": run.get("fakes", {}),
+        "worker_stages_ms": run.get("worker_stages_ms", {}),
     }
     return {"summary": summary, "raw": run}

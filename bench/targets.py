@@ -12,6 +12,15 @@ BARGE_CLEAR_AFTER_STT_MS = 50.0
 RSS_PER_CALL_MB = 5.0
 
 
+def saturation(s: dict[str, Any]) -> str | None:
+    """Why a higher level would only measure a process that cannot keep up (or None)."""
+    if s["cpu_cores_busy"] is not None and s["cpu_cores_busy"] >= 0.9:
+        return f"its event loop used {s['cpu_cores_busy']} of its one core"
+    if s["failed_calls"] > 0.2 * s["calls"]:
+        return f"{s['failed_calls']} of {s['calls']} calls failed"
+    return None
+
+
 def broken(s: dict[str, Any]) -> list[str]:
     """Why this run misses the capacity targets (p95 overhead, stalls, outbound gaps, failures)."""
     reasons = []

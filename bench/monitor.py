@@ -32,6 +32,14 @@ def rss_mb(pid: int) -> float:
         return int(handle.read().split()[1]) * PAGE / 1e6
 
 
+def machine_busy_s() -> float:
+    """CPU-seconds every CPU of the machine spent busy (all processes, all users) since boot."""
+    with open("/proc/stat") as handle:
+        fields = [int(x) for x in handle.readline().split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return (sum(fields[:8]) - idle) / TICKS
+
+
 def load_average() -> tuple[float, float, float]:
     one, five, fifteen = os.getloadavg()
     return one, five, fifteen

@@ -36,6 +36,7 @@ SWEEP_COLUMNS: list[tuple[str, str, int]] = [
     ("CPU s / call-min (net)", "cpu", 2), ("kernel share", "cpu_system_share", 2),
     ("RSS / call (MB)", "rss_per_call_mb", 2), ("loop lag p99 (ms)", "loop_lag_p99_ms", 0),
     ("caller lag p99 (ms)", "caller_lag_p99_ms", 0), ("load avg (1 min) before", "load", 1),
+    ("cores busy: agent / bench fakes+callers / whole machine", "cores", 2),
 ]  # fmt: skip
 
 
@@ -48,6 +49,8 @@ def _cell(s: dict[str, Any], key: str, digits: int) -> str:
         return f"{s['marks_sent']} / {s['marks_echoed']}"
     if key == "cpu":
         return f"{_f(s['cpu_s_per_call_minute'], 2)} ({_f(s.get('cpu_s_per_call_minute_net'), 2)})"
+    if key == "cores":
+        return f"{_f(s['cpu_cores_busy'], 2)} / {_f(s.get('harness_cores'), 2)} / {_f(s.get('machine_busy_cores'), 2)}"
     if key == "load":
         return _f(s["load_average_before"][0], 1)
     return _f(s.get(key), digits)

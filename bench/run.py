@@ -8,6 +8,7 @@ RSS and probe figures come from it; turns are counted over the whole run.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import math
 import subprocess
@@ -17,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.monitor import Samples, load_average, probe_task, rss_mb, sample_task
+from bench.monitor import Samples, cpu_seconds, load_average, machine_busy_s, probe_task, rss_mb, sample_task
 from bench.stack import LOGS, REPO, Agent, AgentProcess, Fakes, Moto
 from bench.stats import pct, summarise
 
@@ -30,6 +31,7 @@ def ramp_s(calls: int) -> float:
 
 async def run_one(agent: Agent, calls: int, duration_s: float, moto: Moto, *, profile: bool = False) -> dict[str, Any]:
     tag = f"{agent}-{calls}"
+    load_before = load_average()
     print(f"==> {agent}: {calls} concurrent calls, {duration_s:.0f} s (load {load_average()[0]:.2f})", flush=True)
     fakes = Fakes.start(tag)
     process: AgentProcess | None = None
@@ -53,7 +55,11 @@ async def run_one(agent: Agent, calls: int, duration_s: float, moto: Moto, *, pr
             call["seed"] = n
         window = (start_at + ramp_s(calls) + 3.0, stop_at - 9.0)
         profiler = asyncio.create_task(_profiler(process.pid, tag, *window)) if profile else None
-        outputs = await _run_callers(process.url, placed, start_at, stop_at)
+        harness = [p.pid for p in fakes.processes.values()]
+        machine: dict[str, float] = {}
+        accounting = asyncio.create_task(_account(window, harness, machine))
+        outputs = await _run_callers(process.url, placed, start_at, stop_at, harness)
+        await accounting
         if profiler is not None:
             await profiler
         for task in monitors:
@@ -61,7 +67,9 @@ async def run_one(agent: Agent, calls: int, duration_s: float, moto: Moto, *, pr
         steady_s = max(window[1] - window[0], 1e-9)
         measured = {
             "agent": agent, "calls": calls, "duration_s": duration_s, "steady_window_s": round(steady_s, 1),
-            "load_average_before": load_average(),
+            "load_average_before": load_before,
+            "machine_busy_cores": round(machine["busy"] / steady_s, 2),
+            "harness_cores": round(machine["harness"] / steady_s, 2),
             "idle_rss_mb": round(idle_rss, 1),
             "peak_rss_mb": round(samples.rss_max_between(*window), 1),
             "cpu_s_in_window": round(samples.cpu_between(*window), 3),
@@ -116,7 +124,26 @@ def _idle_probe(samples: Samples, start_at: float) -> float:
     return round(idle[len(idle) // 2], 2) if idle else 0.0
 
 
-async def _run_callers(url: str, calls: list[dict[str, Any]], start_at: float, stop_at: float) -> list[dict[str, Any]]:
+async def _account(window: tuple[float, float], harness: list[int], out: dict[str, float]) -> None:
+    """CPU-seconds over the steady window: the whole machine (every process, everyone's) and the
+    bench's own fakes and callers, which share the 2 cores with the agent."""
+    await asyncio.sleep(max(0.0, window[0] - time.monotonic()))
+    busy0, own0 = machine_busy_s(), _sum_cpu(harness)
+    await asyncio.sleep(max(0.0, window[1] - time.monotonic()))
+    out["busy"], out["harness"] = machine_busy_s() - busy0, _sum_cpu(harness) - own0
+
+
+def _sum_cpu(pids: list[int]) -> float:
+    total = 0.0
+    for pid in pids:
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+            total += sum(cpu_seconds(pid))
+    return total
+
+
+async def _run_callers(
+    url: str, calls: list[dict[str, Any]], start_at: float, stop_at: float, pids: list[int]
+) -> list[dict[str, Any]]:
     groups = max(1, math.ceil(len(calls) / CALLERS_PER_PROCESS))
     processes = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -128,6 +155,7 @@ async def _run_callers(url: str, calls: list[dict[str, Any]], start_at: float, s
                 sys.executable, "-m", "bench.load_process", str(path), cwd=REPO,
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             ))  # fmt: skip
+            pids.append(processes[-1].pid)
         results = await asyncio.gather(*(p.communicate() for p in processes))
     outputs = []
     for process, (out, err) in zip(processes, results, strict=True):

@@ -72,6 +72,8 @@ def summarise(run: dict[str, Any]) -> dict[str, Any]:
         "ahead_max_ms": _r(max((c["lead_max_ms"] for c in calls), default=None)),
         "cpu_s_per_call_minute": _r(run["cpu_s_in_window"] / (n * steady / 60.0), 3),
         "cpu_cores_busy": _r(run["cpu_s_in_window"] / steady, 2),
+        "machine_busy_cores": run.get("machine_busy_cores"),
+        "harness_cores": run.get("harness_cores"),
         "cpu_system_share": _r(run["system_cpu_s_in_window"] / max(run["cpu_s_in_window"], 1e-9), 2),
         "cpu_s_per_call_minute_net": _r(
             max(0.0, run["cpu_s_in_window"] - run["idle_cpu_s_per_s"] * steady) / (n * steady / 60.0), 3

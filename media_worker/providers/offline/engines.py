@@ -26,6 +26,7 @@ ENV_VARS = {
     "llm_model_path": "SWITCHBOARD_LLM_GGUF",
     "llm_n_ctx": "SWITCHBOARD_LLM_N_CTX",
     "cpu_threads": "SWITCHBOARD_OFFLINE_THREADS",
+    "llm_threads": "SWITCHBOARD_LLM_THREADS",
     "whisper_beam_size": "SWITCHBOARD_WHISPER_BEAM_SIZE",
 }
 """Also read by ``deps``: ``SWITCHBOARD_OFFLINE_MODELS`` (where the --no-deps model packages are)."""
@@ -37,6 +38,9 @@ class OfflineSettings:
     """A GGUF chat model (ChatML template) instead of the bundled SmolLM2-135M-Instruct."""
     llm_n_ctx: int = 2048
     cpu_threads: int = 2
+    """Whisper's threads (it is on the critical path, and runs alone while the caller speaks)."""
+    llm_threads: int = 1
+    """llama.cpp threads: see ``LlamaEngine.load``."""
     whisper_beam_size: int = 5
     deterministic_voice: bool = False
     """Identical TTS audio on every run (tests)."""
@@ -49,6 +53,7 @@ class OfflineSettings:
             llm_model_path=Path(values["llm_model_path"]) if "llm_model_path" in values else None,
             llm_n_ctx=int(values.get("llm_n_ctx", cls.llm_n_ctx)),
             cpu_threads=int(values.get("cpu_threads", cls.cpu_threads)),
+            llm_threads=int(values.get("llm_threads", cls.llm_threads)),
             whisper_beam_size=int(values.get("whisper_beam_size", cls.whisper_beam_size)),
         )
 
@@ -65,7 +70,7 @@ class OfflineEngines:
         install when the offline packages are missing."""
         s = settings or OfflineSettings()
         whisper = WhisperEngine.load(cpu_threads=s.cpu_threads, options=WhisperOptions(beam_size=s.whisper_beam_size))
-        llama = LlamaEngine.load(model_path=s.llm_model_path, n_ctx=s.llm_n_ctx, n_threads=s.cpu_threads)
+        llama = LlamaEngine.load(model_path=s.llm_model_path, n_ctx=s.llm_n_ctx, n_threads=s.llm_threads)
         piper = PiperEngine.load(deterministic=s.deterministic_voice)
         return cls(whisper=whisper, llama=llama, piper=piper)
 

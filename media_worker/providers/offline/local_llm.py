@@ -56,12 +56,17 @@ class LlamaEngine:
         self._grammars: dict[str, Any] = {}
 
     @classmethod
-    def load(cls, *, model_path: Path | None = None, n_ctx: int = 2048, n_threads: int = 2) -> LlamaEngine:
+    def load(cls, *, model_path: Path | None = None, n_ctx: int = 2048, n_threads: int = 1) -> LlamaEngine:
+        """``n_threads`` defaults to 1: llama.cpp threads spin-wait for each other, and when the
+        cores are shared (Whisper, Piper, the worker itself) two threads were measured up to 10x
+        slower than one; a 135M model is fast enough on one core."""
         deps.require(deps.LLM_MODULES, PROVIDER)
         from llama_cpp import Llama
 
         path = model_path or deps.smollm2_path()
-        llama = Llama(str(path), n_ctx=n_ctx, n_threads=n_threads, n_batch=512, seed=0, verbose=False)
+        llama = Llama(
+            str(path), n_ctx=n_ctx, n_threads=n_threads, n_threads_batch=n_threads, n_batch=512, seed=0, verbose=False
+        )
         return cls(llama, n_ctx=n_ctx)
 
     def grammar_text(self, tools: Sequence[prompting.Tool]) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import re
 import threading
 from collections.abc import AsyncIterator, Iterator
@@ -49,13 +50,24 @@ class PiperEngine:
         config_path: Path | None = None,
         deterministic: bool = False,
         chunk_ms: int = 100,
+        threads: int = 1,
     ) -> PiperEngine:
+        """``threads``: onnxruntime intra-op threads, without spin-waiting, so Piper can run
+        beside Whisper and llama.cpp on 2 cores without the threads starving each other."""
         deps.require(deps.VOICE_MODULES, PROVIDER)
-        from piper import PiperVoice
+        import onnxruntime as ort
+        from piper import PiperConfig, PiperVoice
 
         default_model, default_config = deps.piper_voice_paths()
-        voice = PiperVoice.load(str(model_path or default_model), config_path=str(config_path or default_config))
-        engine = cls(voice, deterministic=deterministic, chunk_ms=chunk_ms)
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        session = ort.InferenceSession(
+            str(model_path or default_model), sess_options=options, providers=["CPUExecutionProvider"]
+        )
+        config = PiperConfig.from_dict(json.loads((config_path or default_config).read_text(encoding="utf-8")))
+        engine = cls(PiperVoice(session=session, config=config), deterministic=deterministic, chunk_ms=chunk_ms)
         for _ in engine.synthesize("Hello.", threading.Event()):  # warm-up: the first run is slow
             pass
         return engine

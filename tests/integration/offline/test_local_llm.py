@@ -115,12 +115,13 @@ async def test_the_same_prompt_gives_the_same_reply(llama_engine: LlamaEngine) -
 
 
 async def test_prewarming_the_prompt_does_not_change_the_reply(llama_engine: LlamaEngine) -> None:
-    # given a reply computed from a cold start (another prompt evaluated last)
-    llm = LlamaCppLanguageModel(llama_engine)
-    await run(llm, [{"role": "system", "content": "Other."}, {"role": "user", "content": "Yo"}])
+    llm = LlamaCppLanguageModel(llama_engine, max_tokens=24)
+    other = [{"role": "system", "content": "Other."}]
+    # given a reply computed from a cold cache (another prompt evaluated last)
+    await llama_engine.worker.run(lambda: llama_engine.prefill(other))
     cold = await run(llm, conversation("Hello?"))
     # when the system prompt and tools are prewarmed (call start) and the same turn runs again
-    await run(llm, [{"role": "system", "content": "Other."}, {"role": "user", "content": "Yo"}])
+    await llama_engine.worker.run(lambda: llama_engine.prefill(other))
     await llm.prewarm(conversation(), TOOLS)
     warm = await run(llm, conversation("Hello?"))
     # then the reply is the same

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
+from devstack.processes import ProcessFailed
 from devstack.providers import MODES, ProvidersUnavailable
 from devstack.stack import LocalStack, StackOptions
 
@@ -85,6 +86,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 code = 0
         say(f"stopped cleanly ({time.monotonic() - started:.1f} s in all)")
         return code
+    except ProcessFailed as exc:
+        say(f"\ncould not start the stack: {exc}")
+        return 1
     except KeyboardInterrupt:
         say("\nstopped (Ctrl-C); every process of the stack was shut down")
         return 130

@@ -110,7 +110,8 @@ def run_demo(stack: LocalStack, *, script: str = "demo", report_dir: Path = REPO
     printer.line(f"\ncalling {stack.demo.number} from {stack.demo.caller_number}: call {call_id}")
     caller, conversation = asyncio.run(call_and_talk(
         placed, lines, audio, from_number=stack.demo.caller_number, to_number=stack.demo.number,
-        listener=printer, transcriber=transcriber))  # fmt: skip
+        listener=printer, transcriber=transcriber,
+        reply_timeout_s=90.0 if stack.plan.local_engines else 30.0))  # fmt: skip
     printer.line(f"\ncall over ({'the agent hung up' if conversation.ended_by_agent else 'the caller hung up'}); "
                  "waiting for post-call analysis and the CRM writeback …")  # fmt: skip
     record = _wait_for_post_call(stack, call_id, printer)

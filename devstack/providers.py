@@ -29,7 +29,6 @@ KEY_ENV = {"stt": "DEEPGRAM_API_KEY", "llm": "OPENAI_API_KEY", "tts": "CARTESIA_
 VENDOR = {"stt": "deepgram", "llm": "openai", "tts": "cartesia"}
 LOCAL = {"stt": "whisper_local", "llm": "llama_local", "tts": "piper_local"}
 ENGINE = {"stt": "whisper", "llm": "llama", "tts": "piper"}
-MODULES = {"stt": deps.SPEECH_MODULES, "llm": deps.LLM_MODULES, "tts": deps.VOICE_MODULES}
 ROLES = ("stt", "llm", "tts")
 
 
@@ -87,7 +86,8 @@ def plan_providers(mode: Mode, env: Mapping[str, str]) -> ProviderPlan:
         return ProviderPlan(mode, dict(VENDOR))
     roles = {role: VENDOR[role] if mode == "auto" and has_key[role] else LOCAL[role] for role in ROLES}
     plan = ProviderPlan(mode, roles)
-    absent = sorted({name for role in ROLES if plan.is_local(role) for name in deps.missing(MODULES[role])})
+    # the worker loads the three offline engines together (OfflineEngines) when any role is local
+    absent = deps.missing() if plan.local_engines else []
     if absent:
         raise ProvidersUnavailable(
             f"the offline models are not installed ({', '.join(absent)}): run `make demo-deps` "

@@ -186,6 +186,11 @@ class LocalStack:
         """Stop everything, newest first; safe to call twice."""
         self._exit.close()
 
+    def _record_pids(self) -> None:
+        """``<run dir>/processes.json``: the child processes (each leads its own process group)."""
+        pids = {p.name: p.pid for p in (self.moto, self.worker) if p is not None and p.pid is not None}
+        (self.options.run_dir / "processes.json").write_text(json.dumps({"devstack": os.getpid(), **pids}))
+
     # -- steps ----------------------------------------------------------------------------------
 
     def _redirect_stdout(self) -> None:
@@ -211,6 +216,7 @@ class LocalStack:
         self.moto = ManagedProcess("moto", [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
                                    env=env, log_path=self.options.run_dir / "moto.log").start()  # fmt: skip
         self._exit.callback(self.moto.stop, 5.0)
+        self._record_pids()
 
         def ready() -> bool:
             with contextlib.suppress(requests.RequestException):
@@ -263,7 +269,8 @@ class LocalStack:
         env.update({**LOCAL_AWS, "PYTHONPATH": str(REPO), "PYTHONUNBUFFERED": "1", r.ENV_STAGE: STAGE,
                     r.ENV_PORT: str(self.media_port), r.ENV_PUBLIC_API_URL: self.api_url,
                     "SWITCHBOARD_EVENT_SPOOL": str(self.options.run_dir / "worker-events.jsonl"),
-                    "SWITCHBOARD_DRAIN_LIMIT_S": "3", ENV_LOCAL_MODELS: ",".join(self.plan.local_engines)})  # fmt: skip
+                    "SWITCHBOARD_DRAIN_LIMIT_S": "3",
+                    ENV_LOCAL_MODELS: "1" if self.plan.local_engines else ""})  # fmt: skip
         if self.fakes is not None:
             env.update(self.fakes.worker_env())
         else:
@@ -280,6 +287,7 @@ class LocalStack:
         self.worker.listeners.append(self.worker_seen.on_line)
         self.worker.start()
         self._exit.callback(self.worker.stop, 15.0)
+        self._record_pids()
         health = f"http://127.0.0.1:{self.media_port}/healthz"
 
         def ready() -> bool:

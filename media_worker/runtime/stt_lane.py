@@ -6,10 +6,11 @@ on a bounded queue that ``stt_send_task`` drains, joining whatever piled up into
 the STT is slower than real time for long, the oldest audio is dropped (and logged) rather than
 letting the carrier reader stall behind it.
 
-If the STT stream fails mid-call and a ``reconnect`` factory is given, the lane opens a new
-stream (with the one retry policy's backoff) and replays the audio heard since the last final
-transcript, so no caller words are lost; word times are shifted so they stay in the call's
-stream time (seconds since the carrier ``start``).
+If the STT stream fails mid-call and a ``reconnect`` factory (or a failover plan, see
+``runtime.failover``) is given, the lane opens a new stream (with the policy's backoff) and
+replays the audio heard since the last final transcript (up to 60 s), so no caller words are
+lost; while it reconnects, caller audio goes only to that replay buffer. Word times are shifted
+so they stay in the call's stream time (seconds since the carrier ``start``).
 """
 
 from __future__ import annotations
@@ -136,10 +137,10 @@ class SttLane:
                 size += len(piece)
             audio = b"".join(pieces)
             self._remember(audio)
-            end = self._total_bytes
-            await self._connected.wait()
-            if end <= self._replayed_until:
-                continue  # a reconnect already replayed it
+            if not self._connected.is_set() or self._total_bytes <= self._replayed_until:
+                # Reconnecting: keep draining the queue into the replay buffer (which the next
+                # stream gets in one piece) rather than letting the queue overflow and drop audio.
+                continue
             try:
                 await self._stt.send_audio(audio)
                 self._sent_bytes += len(audio)

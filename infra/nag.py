@@ -15,6 +15,7 @@ from constructs import IConstruct
 
 from .api import IAM_ROUTES
 from .secrets import tenant_secret_name_pattern
+from .storage import TENANT_OBJECTS
 
 if TYPE_CHECKING:
     from .stack import SwitchboardStack
@@ -23,8 +24,10 @@ XRAY = "X-Ray PutTraceSegments/PutTelemetryRecords (Tracing.ACTIVE) support no r
 TABLE_KEY = ("CDK's DynamoDB grant on the table's customer-managed key adds kms:GenerateDataKey*/ReEncrypt*; "
              "the statement is scoped to that one key ARN.")
 TABLE_INDEXES = "Queries use the table's GSIs; the wildcard covers only this table's indexes (table/<name>/index/*)."
-BUCKET_OBJECTS = ("Object keys are per tenant and call (recordings/transcripts); access is limited to single-object "
-                  "Get/Put on this bucket's objects, no List or Delete.")
+BUCKET_OBJECTS = ("Object keys are per tenant and call (tenants/<tenant>/calls/<call>/...), created at run time; "
+                  "the wildcard covers only this bucket's tenants/ prefix.")
+ERASURE = ("GDPR erasure (admin API, a legal duty) deletes every version of a call's objects; the wildcard covers "
+           "only this bucket's tenants/ prefix, and listing is conditioned on the same prefix.")
 
 
 TENANT_SECRETS = ("Tenant credentials and tool signing secrets are created per tenant at run time by the admin API; "
@@ -55,7 +58,7 @@ def _ref(stack: Stack, resource: IConstruct, attribute: str | None = None) -> st
 
 def acknowledge_findings(stack: SwitchboardStack) -> None:
     table_indexes = f"AwsSolutions-IAM5[Resource::{_ref(stack, stack.storage.table, 'Arn')}/index/*]"
-    bucket_objects = f"AwsSolutions-IAM5[Resource::{_ref(stack, stack.storage.bucket, 'Arn')}/*]"
+    bucket_objects = f"AwsSolutions-IAM5[Resource::{_ref(stack, stack.storage.bucket, 'Arn')}/{TENANT_OBJECTS}]"
     tenant_secrets = (f"AwsSolutions-IAM5[Resource::arn:aws:secretsmanager:{stack.region}:<AWS::AccountId>:secret:"
                       f"{tenant_secret_name_pattern(stack.config.name)}]")
 
@@ -69,8 +72,10 @@ def acknowledge_findings(stack: SwitchboardStack) -> None:
         if name != "authorizer":  # the authorizer only reads, which needs kms:Decrypt alone
             _ack(policy, "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]", TABLE_KEY)
             _ack(policy, "AwsSolutions-IAM5[Action::kms:ReEncrypt*]", TABLE_KEY)
-        if name in ("post_call", "admin_api"):
+        if name == "post_call":
             _ack(policy, bucket_objects, BUCKET_OBJECTS)
+        if name == "admin_api":  # presigned reads and GDPR erasure share the one tenants/* resource
+            _ack(policy, bucket_objects, f"{BUCKET_OBJECTS} {ERASURE}")
         if name in TENANT_SECRET_USERS:
             _ack(policy, tenant_secrets, TENANT_SECRETS)
 

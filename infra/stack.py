@@ -36,6 +36,9 @@ from .nag import acknowledge_findings
 from .secrets import TENANT_SECRET_MANAGE, TENANT_SECRET_READ, Secrets, tenant_secrets_arn
 from .storage import Storage
 
+ERASURE_LIST_ACTIONS = ["s3:ListBucket", "s3:ListBucketVersions"]
+ERASURE_DELETE_ACTIONS = ["s3:DeleteObject", "s3:DeleteObjectVersion"]
+
 
 def _queue_visibility_for(consumer: str) -> Duration:
     """SQS visibility must outlast the consumer's timeout; AWS recommends six times it."""
@@ -206,7 +209,8 @@ class SwitchboardStack(Stack):
         fns.admin_api.add_environment(ENV_PUBLIC_API_URL, self.api.url)
         fns.admin_api.add_environment(ENV_CARRIER_SECRET, secrets.carrier.secret_arn)
         storage.table.grant_read_write_data(fns.admin_api)
-        self._grant_objects(fns.admin_api, read=True)
+        self._grant_objects(fns.admin_api, read=True)  # presigned recording URLs
+        self._grant_erasure(fns.admin_api)
         bus.grant_put_events_to(fns.admin_api)
         secrets.operator_key.grant_read(fns.admin_api)
         secrets.carrier.grant_read(fns.admin_api)  # buys/configures numbers with the platform carrier account
@@ -223,15 +227,21 @@ class SwitchboardStack(Stack):
         )
 
     def _grant_objects(self, grantee: iam.IGrantable, *, read: bool = False, write: bool = False) -> None:
-        """Object-level access to the recordings bucket (no listing, no deletes; expiry is the lifecycle's job)."""
+        """Single-object access to ``tenants/*`` of the recordings bucket (expiry is the lifecycle's job)."""
         s3_actions = (["s3:GetObject"] if read else []) + (["s3:PutObject"] if write else [])
         kms_actions = (["kms:Decrypt"] if read else []) + (["kms:GenerateDataKey"] if write else [])
-        grantee.grant_principal.add_to_principal_policy(
-            iam.PolicyStatement(actions=s3_actions, resources=[self.storage.bucket.arn_for_objects("*")])
-        )
+        grantee.grant_principal.add_to_principal_policy(self.storage.objects_statement(s3_actions))
         grantee.grant_principal.add_to_principal_policy(
             iam.PolicyStatement(actions=kms_actions, resources=[self.storage.data_key.key_arn])
         )
+
+    def _grant_erasure(self, grantee: iam.IGrantable) -> None:
+        """GDPR erasure (``switchboard.gdpr.delete_call``): list every version under a call's prefix and delete
+        them. Only the admin API gets this, and only under ``tenants/``: erasure is a legal duty, so it may
+        remove versions, which no other role can."""
+        principal = grantee.grant_principal
+        principal.add_to_principal_policy(self.storage.listing_statement(ERASURE_LIST_ACTIONS))
+        principal.add_to_principal_policy(self.storage.objects_statement(ERASURE_DELETE_ACTIONS))
 
     def _grant_media_worker(self) -> None:
         role = self.media.task_role

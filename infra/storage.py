@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from switchboard.gdpr import CALLS_PREFIX
 from switchboard.resources import TABLE
+
+TENANT_OBJECTS = CALLS_PREFIX.split("{", 1)[0] + "*"
+"""Every object the platform writes: ``tenants/{tenant}/calls/{call}/...`` (``switchboard.gdpr.call_object_prefix``).
+Object grants and listing conditions never reach outside it."""
 
 
 def _string_key(name: str) -> dynamodb.Attribute:
@@ -102,4 +108,16 @@ class Storage(Construct):
                     abort_incomplete_multipart_upload_after=Duration.days(1),
                 )
             ],
+        )
+
+    def objects_statement(self, actions: list[str], pattern: str = TENANT_OBJECTS) -> iam.PolicyStatement:
+        """``actions`` on the recordings bucket's objects whose keys match ``pattern``."""
+        return iam.PolicyStatement(actions=actions, resources=[self.bucket.arn_for_objects(pattern)])
+
+    def listing_statement(self, actions: list[str], prefix_pattern: str = TENANT_OBJECTS) -> iam.PolicyStatement:
+        """Bucket-level ``actions`` (listing) allowed only for request prefixes matching ``prefix_pattern``."""
+        return iam.PolicyStatement(
+            actions=actions,
+            resources=[self.bucket.bucket_arn],
+            conditions={"StringLike": {"s3:prefix": prefix_pattern}},
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -45,7 +46,10 @@ def test_the_stack_shuts_down_cleanly_and_leaves_no_process_behind(tmp_path: Pat
     assert "every process of the stack was shut down" in rest, rest[-2000:]
     assert process.returncode == 130
     assert [name for name, pid in children.items() if alive(pid)] == []
-    # and the banner never showed a secret it should not: the Twilio auth token stays in a 0600 file
+    # and no secret leaked: the Twilio auth token stays in a 0600 file, the API key only on the console
     token = (run_dir / "twilio-auth-token").read_text()
     assert token not in "".join(lines)
     assert (run_dir / "twilio-auth-token").stat().st_mode & 0o077 == 0
+    [api_key] = set(re.findall(r"sk_[A-Za-z0-9_-]+", "".join(lines)))
+    logs = "".join(path.read_text() for path in run_dir.glob("*.log"))
+    assert logs and token not in logs and api_key not in logs

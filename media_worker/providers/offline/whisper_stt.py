@@ -176,6 +176,7 @@ class WhisperSpeechToText:
         self._outbox: asyncio.Queue[object] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
         self._closing = False
+        self._failed: ProviderError | None = None
         self._words_since_utterance_end = False
         self._last_word_end = 0.0
 
@@ -224,6 +225,8 @@ class WhisperSpeechToText:
         self._outbox.put_nowait(_CLOSED)
 
     def _require_connected(self) -> None:
+        if self._failed is not None:
+            raise self._failed
         if self._segmenter is None or self._closing:
             raise ProviderError(PROVIDER, "stream is not connected", retryable=True)
 
@@ -300,5 +303,12 @@ class WhisperSpeechToText:
         return Transcript("", True, True, (), now, 0.0, from_finalize=True)
 
     def _fail(self, exc: Exception) -> None:
+        """End the stream: ``events()`` raises the error, later sends raise it too."""
+        if self._failed is not None:
+            return
         error = exc if isinstance(exc, ProviderError) else ProviderError(PROVIDER, type(exc).__name__, retryable=True)
+        self._failed = error
+        for task in self._tasks:
+            if task is not asyncio.current_task():
+                task.cancel()
         self._outbox.put_nowait(error)

@@ -135,3 +135,34 @@ async def test_aclose_ends_events_and_later_sends_fail(whisper_engine: WhisperEn
     with pytest.raises(ProviderError) as raised:
         await stt.send_audio(silence(0.02))
     assert raised.value.provider == "whisper_local"
+
+
+class BrokenModel:
+    """Stands in for the Whisper model: fails like a model that ran out of memory."""
+
+    def transcribe(self, *args: object, **kwargs: object) -> object:
+        raise MemoryError("simulated")
+
+
+async def test_a_failing_model_ends_the_stream_with_a_provider_error(
+    whisper_engine: WhisperEngine, piper_engine: PiperEngine
+) -> None:
+    # given an engine whose Whisper model fails (real Silero VAD in front of it)
+    broken = WhisperEngine(BrokenModel(), whisper_engine.vad)
+    stt = WhisperSpeechToText(broken)
+    await stt.connect()
+    # when speech arrives and its segment closes
+    await feed(stt, silence(0.3) + await speak(piper_engine, "Hello there.") + silence(1.0))
+    # then events() raises a retryable ProviderError after SpeechStarted
+    seen: list[SttEvent] = []
+    with pytest.raises(ProviderError) as raised:
+        async with asyncio.timeout(60):
+            async for event in stt.events():
+                seen.append(event)
+    assert [type(e) for e in seen] == [SpeechStarted]
+    assert raised.value.provider == "whisper_local" and raised.value.retryable
+    # and later audio is refused with the same error
+    with pytest.raises(ProviderError):
+        await stt.send_audio(silence(0.02))
+    await stt.aclose()
+    broken.close()

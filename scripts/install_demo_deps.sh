@@ -35,7 +35,7 @@ done_in() { printf '    done in %ss\n' "$((SECONDS - $1))"; }
 quiet_pip() {  # pip, showing only what it installed; the whole output if it fails
     local out
     out="$(mktemp)"
-    if ! "$PY" -m pip --disable-pip-version-check --progress-bar off "$@" >"$out" 2>&1; then
+    if ! "$PY" -m pip --disable-pip-version-check "$@" >"$out" 2>&1; then
         grep -v '^WARNING: Location' "$out" | tail -n 30 >&2
         rm -f "$out"
         exit 1

@@ -323,16 +323,23 @@ class SimulatedCaller:
     def _echo(self, names: list[str]) -> None:
         if not names or self._socket is None:
             return
-        for name in names:
-            self.record.marks_echoed.append(name)
-            task = asyncio.create_task(self._send_quietly(self._encoder.mark(name)))
-            self._tasks.append(task)
+        self.record.marks_echoed.extend(names)
+        task = asyncio.create_task(self._send_marks(names))
+        self._tasks.append(task)
+        task.add_done_callback(self._forget_task)
         self._received.set()
 
-    async def _send_quietly(self, text: str) -> None:
-        if self._socket is not None:
+    async def _send_marks(self, names: list[str]) -> None:
+        # Numbered as they are sent, like every other message: a carrier's sequence numbers arrive in order.
+        for name in names:
+            if self._socket is None:
+                return
             with contextlib.suppress(ConnectionClosed):
-                await self._socket.send(text)
+                await self._socket.send(self._encoder.mark(name))
+
+    def _forget_task(self, task: asyncio.Task[None]) -> None:
+        if task in self._tasks:
+            self._tasks.remove(task)
 
     async def _stop_tasks(self) -> None:
         for task in self._tasks:

@@ -21,6 +21,7 @@ from media_worker.runtime.apology import ApologyClips
 from media_worker.runtime.assistants import AssistantCache
 from media_worker.runtime.call_compliance import ComplianceServices
 from media_worker.runtime.call_control import CallControl, StreamOnlyCallControl
+from media_worker.runtime.carrier_accounts import carrier_call_control
 from media_worker.runtime.drain import ActiveCalls, TaskProtection
 from media_worker.runtime.failover import CALL_BEING_OPENED, FailoverEndpoints
 from media_worker.runtime.metrics import MetricsEmitter
@@ -191,6 +192,8 @@ async def build_app(
         )
     if tool_invoker is None:
         tool_invoker = await asyncio.to_thread(lambda_tool_invoker, env)
+    if call_control is None:
+        call_control = await asyncio.to_thread(carrier_call_control, env)
     table = await asyncio.to_thread(table_resource)
     compliance = await asyncio.to_thread(ComplianceServices.from_env, env, table)
     client_factory = (lambda: events_client) if events_client is not None else (lambda: boto3.client("events"))

@@ -253,6 +253,15 @@ class CallCompliance:
             self.uploader.start()
 
     async def finish(self, state: CallState, *, ended_at: datetime) -> CallArtifacts:
+        """Never raises: on an unexpected error ``call.ended`` still goes out, without a transcript
+        (an unredacted one must never leave the worker)."""
+        try:
+            return await self._finish(state, ended_at=ended_at)
+        except Exception:
+            self.log.error("compliance finish failed; call.ended carries no transcript", exc_info=True)
+            return CallArtifacts(transcript=(), dtmf=mask_dtmf(state.dtmf_log), recording_key=self.recording_key)
+
+    async def _finish(self, state: CallState, *, ended_at: datetime) -> CallArtifacts:
         turns = tuple(transcript_turns(state))
         dtmf = tuple(state.dtmf_log)
         if self.pci is not None:

@@ -83,5 +83,7 @@ class CallLogger:
     def _emit(self, level: int, msg: str, fields: dict[str, Any]) -> None:
         if not self._log.isEnabledFor(level):
             return
+        exc_info = fields.pop("exc_info", None)  # logging's own keywords, not fields (extra may not hold them)
+        stack_info = bool(fields.pop("stack_info", False))
         fields.setdefault("mono_ms", round(monotonic_ms(), 1))
-        self._log.log(level, msg, extra={"call_id": self.call_id, **fields})
+        self._log.log(level, msg, exc_info=exc_info, stack_info=stack_info, extra={"call_id": self.call_id, **fields})

@@ -95,3 +95,27 @@ def voiced_ms(channel: np.ndarray) -> int:
     whole = len(channel) // 160 * 160
     frames = channel[:whole].astype(np.float64).reshape(-1, 160)
     return int(np.count_nonzero(np.sqrt(np.mean(frames * frames, axis=1)) > 500.0)) * 20
+
+
+async def test_keypad_digits_are_stored_as_stars_with_pci_masking(
+    make_stack: MakeStack, worker_logs: io.StringIO
+) -> None:
+    # given an assistant with PCI masking
+    stack = await make_stack()
+    await stack.add_assistant(assistant("as_pay").model_copy(update={"compliance": Compliance(pci_masking=True)}))
+    stack.openai.push(TextReply("Thanks."))
+    call = await stack.place_call(assistant_id="as_pay")
+    async with stack.caller(call) as caller:
+        await caller.wait_for_mark("@end")
+        # when the caller types digits on the keypad and the turn reaches the LLM
+        await caller.press("7305")
+        await stack.openai.wait_for(lambda: len(stack.openai.requests) >= 1, within_s=10)
+    ended = await stack.call_ended(call.call_id)
+    await wait_until_idle(stack)
+
+    # then call.ended and the stored transcript hold one star per key, never the digits
+    assert ended.dtmf == ("*", "*", "*", "*")
+    assert [t.text for t in ended.transcript if t.role == "caller"] == ["[DTMF] * * * *"]
+    document = json.loads(await wait_for_object(stack.aws.bucket, transcript_key(TENANT, call.call_id)))
+    assert document["dtmf"] == ["*"] * 4 and "7 3 0 5" not in json.dumps(document)
+    assert "7 3 0 5" not in worker_logs.getvalue() and "7305" not in worker_logs.getvalue()

@@ -5,13 +5,19 @@ Nothing here looks anything up in AWS: synthesis needs no credentials.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, get_args
 
 from aws_cdk import aws_logs as logs
 from constructs import Node
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from switchboard.models.assistant import CrmProvider, LlmProvider, SttProvider, TtsProvider
+
 DEFAULT_STAGE = "dev"
+KNOWN_PROVIDERS = frozenset(name for kind in (SttProvider, LlmProvider, TtsProvider, CrmProvider)
+                            for name in get_args(kind))
+"""Provider names as assistants spell them (``switchboard.models.assistant``): what ``baa_providers`` may list."""
+KMS_KEY_ARN = r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$"
 
 _RETENTION = {
     7: logs.RetentionDays.ONE_WEEK,
@@ -55,6 +61,20 @@ class StageConfig(BaseModel):
     deregistration_delay_seconds: Annotated[int, Field(ge=0, le=3600)] = 900
     voice_to_voice_p95_alarm_ms: Annotated[int, Field(ge=1)] = 1500
     alarm_email: str | None = None
+    hipaa_kms_key_arn: Annotated[str, Field(pattern=KMS_KEY_ARN)] | None = None
+    """Dedicated KMS key for HIPAA recordings and transcripts (SSE-KMS); unset: HIPAA calls store nothing.
+    A key ARN (not an alias) in the stage's region; its key policy must let this account's IAM grant it."""
+    baa_providers: tuple[str, ...] = ()
+    """Providers with a signed BAA (``SWITCHBOARD_BAA_PROVIDERS``): a HIPAA assistant may use only these."""
+
+    @field_validator("baa_providers")
+    @classmethod
+    def _known_providers(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        names = tuple(dict.fromkeys(name.strip().lower() for name in value))
+        unknown = sorted(set(names) - KNOWN_PROVIDERS)
+        if unknown:
+            raise ValueError(f"baa_providers names unknown providers {unknown} (known: {sorted(KNOWN_PROVIDERS)})")
+        return names
 
     @field_validator("log_retention_days")
     @classmethod
@@ -67,6 +87,13 @@ class StageConfig(BaseModel):
     def _task_range(self) -> StageConfig:
         if self.max_tasks < self.min_tasks:
             raise ValueError(f"max_tasks ({self.max_tasks}) is below min_tasks ({self.min_tasks})")
+        return self
+
+    @model_validator(mode="after")
+    def _hipaa_key_in_region(self) -> StageConfig:
+        # S3 encrypts only with a KMS key in the bucket's region.
+        if self.hipaa_kms_key_arn and self.hipaa_kms_key_arn.split(":")[3] != self.region:
+            raise ValueError(f"hipaa_kms_key_arn must be a key in the stage's region {self.region}")
         return self
 
     @property

@@ -15,7 +15,7 @@ from constructs import IConstruct
 
 from .api import IAM_ROUTES
 from .secrets import tenant_secret_name_pattern
-from .storage import TENANT_OBJECTS
+from .storage import RECORDING_SCRATCH, TENANT_OBJECTS
 
 if TYPE_CHECKING:
     from .stack import SwitchboardStack
@@ -26,6 +26,9 @@ TABLE_KEY = ("CDK's DynamoDB grant on the table's customer-managed key adds kms:
 TABLE_INDEXES = "Queries use the table's GSIs; the wildcard covers only this table's indexes (table/<name>/index/*)."
 BUCKET_OBJECTS = ("Object keys are per tenant and call (tenants/<tenant>/calls/<call>/...), created at run time; "
                   "the wildcard covers only this bucket's tenants/ prefix.")
+RECORDING_SCRATCH_OBJECTS = ("The worker deletes a call's recording segments and manifest once it has assembled them; "
+                             "the wildcard covers only tenants/<tenant>/calls/<call>/recording/ (scratch), never "
+                             "an assembled recording or a transcript.")
 ERASURE = ("GDPR erasure (admin API, a legal duty) deletes every version of a call's objects; the wildcard covers "
            "only this bucket's tenants/ prefix, and listing is conditioned on the same prefix.")
 
@@ -85,6 +88,8 @@ def acknowledge_findings(stack: SwitchboardStack) -> None:
     _ack(task_policy, "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]", TABLE_KEY)
     _ack(task_policy, "AwsSolutions-IAM5[Action::kms:ReEncrypt*]", TABLE_KEY)
     _ack(task_policy, bucket_objects, BUCKET_OBJECTS)
+    _ack(task_policy, f"AwsSolutions-IAM5[Resource::{_ref(stack, stack.storage.bucket, 'Arn')}/{RECORDING_SCRATCH}]",
+         RECORDING_SCRATCH_OBJECTS)
     task_arns = (f"AwsSolutions-IAM5[Resource::arn:aws:ecs:{stack.region}:<AWS::AccountId>:task/"
                  f"{_ref(stack, media.cluster)}/*]")
     _ack(task_policy, task_arns, "Task scale-in protection targets the task's own id, unknown until it runs; "

@@ -9,6 +9,7 @@ from aws_cdk import aws_lambda_event_sources as event_sources
 from constructs import Construct
 
 from switchboard.audit import AUDIT_DENY_STATEMENT
+from switchboard.hipaa import ENV_BAA_PROVIDERS
 from switchboard.resources import (
     ENV_BUCKET,
     ENV_CARRIER_SECRET,
@@ -34,10 +35,18 @@ from .media import MediaWorkerService
 from .monitoring import Monitoring
 from .nag import acknowledge_findings
 from .secrets import TENANT_SECRET_MANAGE, TENANT_SECRET_READ, Secrets, tenant_secrets_arn
-from .storage import Storage
+from .storage import RECORDING_SCRATCH, Storage
 
+ENV_HIPAA_KMS_KEY = "SWITCHBOARD_HIPAA_KMS_KEY_ARN"
+"""Read by the worker (``runtime.call_compliance``) and post_call (``services``); set only when the stage has one."""
 ERASURE_LIST_ACTIONS = ["s3:ListBucket", "s3:ListBucketVersions"]
 ERASURE_DELETE_ACTIONS = ["s3:DeleteObject", "s3:DeleteObjectVersion"]
+RECORDING_OBJECT_ACTIONS = [
+    # media_worker/runtime/uploader.py and transcript_store.py: put_object with Tagging (+ PutObjectTagging),
+    # get_object (manifest, segments), multipart create/upload/complete (PutObject) and abort
+    "s3:PutObject", "s3:PutObjectTagging", "s3:GetObject", "s3:AbortMultipartUpload",
+]  # fmt: skip
+SSE_KMS_ACTIONS = ["kms:GenerateDataKey", "kms:Decrypt"]  # put, and get + multipart upload under SSE-KMS
 
 
 def _queue_visibility_for(consumer: str) -> Duration:
@@ -129,6 +138,7 @@ class SwitchboardStack(Stack):
 
         self._configure_functions(media_wss_url)
         self._grant_media_worker()
+        self._configure_compliance()
         for role in self.table_writer_roles():
             # Issue 10: the audit trail is append-only for application code (switchboard.audit).
             role.add_to_principal_policy(iam.PolicyStatement.from_json(AUDIT_DENY_STATEMENT))
@@ -243,10 +253,51 @@ class SwitchboardStack(Stack):
         principal.add_to_principal_policy(self.storage.listing_statement(ERASURE_LIST_ACTIONS))
         principal.add_to_principal_policy(self.storage.objects_statement(ERASURE_DELETE_ACTIONS))
 
+    def _grant_recording(self, grantee: iam.IGrantable) -> None:
+        """The worker's recordings and transcripts: write and read back objects under ``tenants/``; list and
+        delete only its own segment scratch area (``RECORDING_SCRATCH``), never an assembled recording."""
+        principal = grantee.grant_principal
+        principal.add_to_principal_policy(self.storage.objects_statement(RECORDING_OBJECT_ACTIONS))
+        principal.add_to_principal_policy(self.storage.objects_statement(["s3:DeleteObject"], RECORDING_SCRATCH))
+        principal.add_to_principal_policy(self.storage.listing_statement(["s3:ListBucket"], RECORDING_SCRATCH))
+        principal.add_to_principal_policy(
+            iam.PolicyStatement(actions=SSE_KMS_ACTIONS, resources=[self.storage.data_key.key_arn])
+        )
+
+    def _configure_compliance(self) -> None:
+        """The stage's HIPAA key and BAA list (``hipaa_kms_key_arn``, ``baa_providers``) to the runtimes."""
+        config, fns = self.config, self.functions
+        container = self.media.container
+        for fn in (fns.admin_api, fns.post_call):
+            if config.hipaa_kms_key_arn:
+                fn.add_environment(ENV_HIPAA_KMS_KEY, config.hipaa_kms_key_arn)
+            if config.baa_providers:
+                fn.add_environment(ENV_BAA_PROVIDERS, ",".join(config.baa_providers))
+        if config.hipaa_kms_key_arn:
+            container.add_environment(ENV_HIPAA_KMS_KEY, config.hipaa_kms_key_arn)
+        if config.baa_providers:
+            container.add_environment(ENV_BAA_PROVIDERS, ",".join(config.baa_providers))
+        # The worker writes (and assembles, which reads back) HIPAA objects; the admin API presigns their
+        # GETs, which S3 decrypts as the admin API. post_call reads no object, so it gets no key access.
+        self._grant_hipaa_key(self.media.task_role, SSE_KMS_ACTIONS)
+        self._grant_hipaa_key(fns.admin_api, ["kms:Decrypt"])
+
+    def _grant_hipaa_key(self, grantee: iam.IGrantable, actions: list[str]) -> None:
+        """``actions`` on the stage's HIPAA key, only through S3 in the stage's region."""
+        if not self.config.hipaa_kms_key_arn:
+            return
+        grantee.grant_principal.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=actions,
+                resources=[self.config.hipaa_kms_key_arn],
+                conditions={"StringEquals": {"kms:ViaService": f"s3.{self.config.region}.amazonaws.com"}},
+            )
+        )
+
     def _grant_media_worker(self) -> None:
         role = self.media.task_role
         self.storage.table.grant_read_write_data(role)
-        self._grant_objects(role, write=True)
+        self._grant_recording(role)
         self.events.bus.grant_put_events_to(role)
         self.secrets.stream_token_signing_key.grant_read(role)
         self.secrets.carrier.grant_read(role)

@@ -9,12 +9,15 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from switchboard.gdpr import CALLS_PREFIX
+from switchboard.gdpr import CALLS_PREFIX, call_object_prefix
 from switchboard.resources import TABLE
 
 TENANT_OBJECTS = CALLS_PREFIX.split("{", 1)[0] + "*"
 """Every object the platform writes: ``tenants/{tenant}/calls/{call}/...`` (``switchboard.gdpr.call_object_prefix``).
 Object grants and listing conditions never reach outside it."""
+RECORDING_SCRATCH = call_object_prefix("*", "*") + "recording/*"
+"""The worker's recording segments and manifest while a call runs (``media_worker.runtime.uploader.recording_prefix``),
+deleted once assembled into ``.../recording.wav``, which is outside this pattern."""
 
 
 def _string_key(name: str) -> dynamodb.Attribute:

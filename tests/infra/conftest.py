@@ -2,6 +2,7 @@
 
 - ``dev``: exactly what ``app.py`` builds from ``cdk.json``'s default context.
 - ``prod``: the same app with ``-c stage=prod``.
+- ``compliant``: ``dev`` with the optional compliance settings set (:data:`COMPLIANCE_SETTINGS`).
 
 Each is a :class:`Synth`: the ``assertions.Template``, the stack object, the cloud-assembly
 directory (staged assets, validation report) and the assembly manifest.
@@ -79,6 +80,17 @@ def dev(tmp_path_factory: pytest.TempPathFactory) -> Synth:
 @pytest.fixture(scope="session")
 def prod(tmp_path_factory: pytest.TempPathFactory) -> Synth:
     return synthesize(tmp_path_factory.mktemp("cdk-prod"), stage="prod")
+
+
+HIPAA_KEY_ARN = "arn:aws:kms:eu-west-1:111111111111:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+COMPLIANCE_SETTINGS = {"hipaa_kms_key_arn": HIPAA_KEY_ARN, "baa_providers": ["deepgram", "openai", "Cartesia"]}
+
+
+@pytest.fixture(scope="session")
+def compliant(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    stages = cdk_json_context()["stages"]
+    return synthesize(tmp_path_factory.mktemp("cdk-compliant"),
+                      stages={**stages, "dev": {**stages["dev"], **COMPLIANCE_SETTINGS}})
 
 
 @pytest.fixture(scope="session")

@@ -1,89 +1,26 @@
 """Who may do what with the recordings bucket: every object grant stays under ``tenants/``, and listing or
-deleting is granted only where the code does it (GDPR erasure in the admin API)."""
+deleting is granted only where the code does it (GDPR erasure in the admin API; the worker's recording
+segments, once assembled)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from fnmatch import fnmatchcase
 from typing import Any
 
 import pytest
 
+from media_worker.runtime.transcript_store import text_key
+from media_worker.runtime.uploader import manifest_key, segment_key, segments_prefix
 from switchboard.gdpr import call_object_prefix, recording_key, transcript_key
 
 from .conftest import Synth
+from .iam_grants import BUCKET, Grant, bucket_id, grants, role_names, s3_grants_by_runtime
 
-BUCKET = "<bucket>"
 TENANT_OBJECTS = f"{BUCKET}/tenants/*"
 TENANTS_PREFIX = {"StringLike": {"s3:prefix": "tenants/*"}}
+RECORDING_SCRATCH = "tenants/*/calls/*/recording/*"
 NO_CONDITION = "{}"
-
-Grant = tuple[str, str, str]
-"""(action, resource as text, condition as JSON)"""
-
-
-def _bucket_id(synth: Synth) -> str:
-    (logical_id,) = [
-        lid for lid, bucket in synth.of_type("AWS::S3::Bucket").items()
-        if "KMSMasterKeyID" in str(bucket["Properties"].get("BucketEncryption"))
-    ]
-    return logical_id
-
-
-def _text(value: Any, bucket_id: str) -> str:
-    """A resource as text: the recordings bucket's ARN is ``<bucket>``, other references ``<Id>``/``<Id.Attr>``."""
-    if isinstance(value, str):
-        return value
-    if "Ref" in value:
-        return f"<{value['Ref']}>"
-    if "Fn::GetAtt" in value:
-        logical_id, attribute = value["Fn::GetAtt"]
-        return BUCKET if (logical_id, attribute) == (bucket_id, "Arn") else f"<{logical_id}.{attribute}>"
-    if "Fn::Join" in value:
-        separator, parts = value["Fn::Join"]
-        return str(separator).join(_text(part, bucket_id) for part in parts)
-    return json.dumps(value, sort_keys=True)  # other intrinsics (never the bucket's objects)
-
-
-def _as_list(value: Any) -> list[Any]:
-    return list(value) if isinstance(value, list) else [value]
-
-
-def role_names(synth: Synth) -> dict[str, str]:
-    """Role logical id -> runtime name (the function's folder name, or ``worker`` for the task role)."""
-    names = {}
-    for fn in synth.of_type("AWS::Lambda::Function").values():
-        handler = fn["Properties"].get("Handler", "")
-        if handler.startswith("functions."):
-            names[fn["Properties"]["Role"]["Fn::GetAtt"][0]] = handler.split(".")[1]
-    (task,) = synth.of_type("AWS::ECS::TaskDefinition").values()
-    names[task["Properties"]["TaskRoleArn"]["Fn::GetAtt"][0]] = "worker"
-    return names
-
-
-def grants(synth: Synth) -> Iterator[tuple[str, Grant]]:
-    """(role logical id, grant) for every Allow of every IAM policy, one action and one resource at a time."""
-    bucket_id = _bucket_id(synth)
-    for policy in synth.of_type("AWS::IAM::Policy").values():
-        roles = [role["Ref"] for role in policy["Properties"].get("Roles", [])]
-        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
-            if statement["Effect"] != "Allow":
-                continue
-            condition = json.dumps(statement.get("Condition", {}), sort_keys=True)
-            for action in _as_list(statement["Action"]):
-                for resource in _as_list(statement["Resource"]):
-                    for role in roles:
-                        yield role, (action, _text(resource, bucket_id), condition)
-
-
-def s3_grants_by_runtime(synth: Synth) -> dict[str, set[Grant]]:
-    names = role_names(synth)
-    found: dict[str, set[Grant]] = {}
-    for role, grant in grants(synth):
-        if grant[0].startswith("s3:") or grant[0] == "*":
-            found.setdefault(names.get(role, role), set()).add(grant)
-    return found
 
 
 def _condition(condition: dict[str, Any]) -> str:
@@ -103,13 +40,20 @@ LISTING_AND_DELETES: dict[str, set[Grant]] = {
         ("s3:DeleteObject", TENANT_OBJECTS, NO_CONDITION),
         ("s3:DeleteObjectVersion", TENANT_OBJECTS, NO_CONDITION),
     },
+    # media_worker/runtime/uploader.py assemble(): list_objects_v2 of the segments, delete_objects of the
+    # segments and manifest (no VersionId: delete markers; the lifecycle removes the old versions)
+    "worker": {
+        ("s3:ListBucket", BUCKET, _condition({"StringLike": {"s3:prefix": RECORDING_SCRATCH}})),
+        ("s3:DeleteObject", f"{BUCKET}/{RECORDING_SCRATCH}", NO_CONDITION),
+    },
 }
 
 
 @pytest.mark.parametrize("stage", ["dev", "prod"])
 def test_only_erasure_lists_or_deletes_and_only_under_tenants(stage: str, request: pytest.FixtureRequest) -> None:
     # given every IAM policy of the stack / then listing and deleting objects is exactly the admin API's erasure
-    # grant: list (versions) only for tenants/ prefixes, delete (versions) only tenants/* objects; no other role
+    # grant (list versions only for tenants/ prefixes, delete versions only of tenants/* objects) and the worker's
+    # segment clean-up (its scratch prefix only, no versions); no other role lists or deletes anything
     synth: Synth = request.getfixturevalue(stage)
     granted = {
         runtime: {grant for grant in found if _lists_or_deletes(grant[0])}
@@ -148,3 +92,36 @@ def test_admin_api_reads_recordings_for_presigned_urls(dev: Synth) -> None:
     # given GET /v1/calls/{id} presigning recording_key / then the admin API may GetObject under tenants/
     admin = s3_grants_by_runtime(dev)["admin_api"]
     assert ("s3:GetObject", TENANT_OBJECTS, NO_CONDITION) in admin
+
+
+def test_the_worker_writes_and_reads_back_recordings_and_transcripts_under_tenants(dev: Synth) -> None:
+    # given the S3 calls of uploader.py/transcript_store.py / then exactly those actions on tenants/* objects, and
+    # SSE-KMS use of the data key (bucket default encryption: put needs GenerateDataKey, get and multipart Decrypt)
+    worker = s3_grants_by_runtime(dev)["worker"]
+    object_actions = {action for action, resource, _ in worker if resource == TENANT_OBJECTS}
+    assert object_actions == {"s3:PutObject", "s3:PutObjectTagging", "s3:GetObject", "s3:AbortMultipartUpload"}
+    (rule,) = dev.resources[bucket_id(dev)]["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    key_id = rule["ServerSideEncryptionByDefault"]["KMSMasterKeyID"]["Fn::GetAtt"][0]
+    names = role_names(dev)
+    key_actions = {grant[0] for role, grant in grants(dev)
+                   if names.get(role) == "worker" and grant[1] == f"<{key_id}.Arn>"}
+    assert {"kms:GenerateDataKey", "kms:Decrypt"} <= key_actions
+
+
+def test_every_key_the_worker_writes_is_granted_and_only_scratch_is_deletable(dev: Synth) -> None:
+    # given the keys the worker's code builds / then each is inside tenants/*; segments and manifest (deleted after
+    # assembly) are inside the delete scope and the listed prefix, the assembled recording and transcripts are not
+    worker = s3_grants_by_runtime(dev)["worker"]
+    (delete_pattern,) = {r.removeprefix(f"{BUCKET}/") for a, r, _ in worker if a == "s3:DeleteObject"}
+    (list_condition,) = {json.loads(c)["StringLike"]["s3:prefix"] for a, _, c in worker if a == "s3:ListBucket"}
+    scratch = (segment_key("ten_a", "call_1", 0), segment_key("ten_a", "call_1", 123456),
+               manifest_key("ten_a", "call_1"))
+    kept = (recording_key("ten_a", "call_1"), transcript_key("ten_a", "call_1"), text_key("ten_a", "call_1"))
+    for key in scratch + kept:
+        assert fnmatchcase(key, "tenants/*"), key
+    for key in scratch:
+        assert fnmatchcase(key, delete_pattern), key
+    for key in kept:
+        assert not fnmatchcase(key, delete_pattern), key
+    assert fnmatchcase(segments_prefix("ten_a", "call_1"), list_condition)
+    assert not fnmatchcase(call_object_prefix("ten_a", "call_1"), list_condition)

@@ -41,9 +41,9 @@ EXPECTED_ENV = {
 }
 
 EXPECTED_WORKER_ENV = {
-    # media_worker/app.py (WorkerConfig, build_app), switchboard.store.table_resource, and the tool invoker's
-    # POST /tools/invoke base URL
-    ENV_STAGE, ENV_TABLE, ENV_EVENT_BUS, ENV_STREAM_TOKEN_SECRET, ENV_PUBLIC_API_URL, ENV_PORT,
+    # media_worker/app.py (WorkerConfig, build_app), switchboard.store.table_resource, the tool invoker's
+    # POST /tools/invoke base URL, and the recording/transcript bucket (runtime.call_compliance)
+    ENV_STAGE, ENV_TABLE, ENV_EVENT_BUS, ENV_STREAM_TOKEN_SECRET, ENV_PUBLIC_API_URL, ENV_PORT, ENV_BUCKET,
 }
 
 TENANT_SECRET_ACTIONS = {
@@ -122,6 +122,9 @@ def test_the_worker_is_told_everything_it_reads(dev: Synth) -> None:
     env = {item["Name"]: item["Value"] for item in worker["Environment"]}
     assert set(env) >= EXPECTED_WORKER_ENV, EXPECTED_WORKER_ENV - set(env)
     assert env[ENV_STAGE] == "dev"
+    bucket = dev.resources[env[ENV_BUCKET]["Ref"]]  # the recordings bucket (KMS), not the access-log bucket
+    assert bucket["Type"] == "AWS::S3::Bucket"
+    assert "KMSMasterKeyID" in json.dumps(bucket["Properties"]["BucketEncryption"])
 
 
 def test_tool_call_is_not_told_about_the_stream_token_key(dev: Synth) -> None:

@@ -119,3 +119,23 @@ async def test_keypad_digits_are_stored_as_stars_with_pci_masking(
     document = json.loads(await wait_for_object(stack.aws.bucket, transcript_key(TENANT, call.call_id)))
     assert document["dtmf"] == ["*"] * 4 and "7 3 0 5" not in json.dumps(document)
     assert "7 3 0 5" not in worker_logs.getvalue() and "7305" not in worker_logs.getvalue()
+
+
+async def test_speech_no_final_covers_when_the_caller_hangs_up_is_not_stored(make_stack: MakeStack) -> None:
+    # given an assistant with PCI masking
+    stack = await make_stack()
+    await stack.add_assistant(assistant("as_pay").model_copy(update={"compliance": Compliance(pci_masking=True)}))
+    stack.deepgram.script = [CARD]
+    call = await stack.place_call(assistant_id="as_pay")
+    async with stack.caller(call) as caller:
+        await caller.wait_for_mark("@end")
+        # when the caller hangs up in the middle of reading (no final result ever covers that speech)
+        await caller.speak(background(0.5, 4) + speech_like_mulaw(1.5, seed=13))
+    ended = await stack.call_ended(call.call_id)
+    await wait_until_idle(stack)
+
+    # then the recording exists but holds none of that speech (it cannot be checked for card digits)
+    assert ended.recording_key == recording_key(TENANT, call.call_id)
+    recording = parse_wav(await wait_for_object(stack.aws.bucket, recording_key(TENANT, call.call_id)))
+    assert voiced_ms(recording.caller) == 0
+    assert voiced_ms(recording.agent) >= 200  # the greeting is still there

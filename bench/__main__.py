@@ -58,7 +58,9 @@ async def sweep(
             for calls in levels:
                 duration = max(seconds, 75.0) if calls == 1 else seconds
                 result = await run_one(agent, calls, duration, moto, profile=profile)  # type: ignore[arg-type]
-                (RESULTS / f"run-{agent}-{calls}.json").write_text(json.dumps(result, indent=1))
+                variant = result["summary"].get("variant")
+                name = f"variant-{variant}-{calls}" if variant else f"run-{agent}-{calls}"
+                (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=1))
                 print(json.dumps(result["summary"]), flush=True)
                 reasons = broken(result["summary"])
                 if reasons:

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import json
 import math
+import os
 import subprocess
 import sys
 import tempfile
@@ -30,7 +31,8 @@ def ramp_s(calls: int) -> float:
 
 
 async def run_one(agent: Agent, calls: int, duration_s: float, moto: Moto, *, profile: bool = False) -> dict[str, Any]:
-    tag = f"{agent}-{calls}"
+    variant = os.environ.get("BENCH_WORKER_VARIANT") if agent == "switchboard" else None
+    tag = f"{agent}-{calls}" + (f"-{variant}" if variant else "")
     load_before = load_average()
     print(f"==> {agent}: {calls} concurrent calls, {duration_s:.0f} s (load {load_average()[0]:.2f})", flush=True)
     fakes = Fakes.start(tag)
@@ -66,7 +68,8 @@ async def run_one(agent: Agent, calls: int, duration_s: float, moto: Moto, *, pr
             task.cancel()
         steady_s = max(window[1] - window[0], 1e-9)
         measured = {
-            "agent": agent, "calls": calls, "duration_s": duration_s, "steady_window_s": round(steady_s, 1),
+            "agent": agent, "variant": variant, "calls": calls, "duration_s": duration_s,
+            "steady_window_s": round(steady_s, 1),
             "load_average_before": load_before,
             "machine_busy_cores": round(machine["busy"] / steady_s, 2),
             "harness_cores": round(machine["harness"] / steady_s, 2),

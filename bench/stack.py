@@ -198,7 +198,8 @@ class AgentProcess:
                 "OPENAI_API_KEY": "bench", "OPENAI_BASE_URL": llm["http_url"] + "/v1",
                 "CARTESIA_API_KEY": "bench", "CARTESIA_BASE_URL": tts["http_url"], "CARTESIA_WS_URL": tts["ws_url"],
             }  # fmt: skip
-            command = [sys.executable, "-m", "media_worker"]
+            variant = os.environ.get("BENCH_WORKER_VARIANT")
+            command = [sys.executable, "-m", "bench.worker_variant" if variant else "media_worker"]
         else:
             if not PIPECAT_PYTHON.exists():
                 raise RuntimeError("Pipecat's virtualenv is missing: run `python -m bench setup` (or `make bench`)")

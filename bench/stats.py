@@ -39,6 +39,7 @@ def summarise(run: dict[str, Any]) -> dict[str, Any]:
     idle = run["probe_idle_ms"]
     summary = {
         "agent": run["agent"],
+        "variant": run.get("variant"),
         "calls": n,
         "failed_calls": sum(1 for c in calls if c["error"]),
         "errors": sorted({c["error"] for c in calls if c["error"]})[:5],

@@ -51,7 +51,8 @@ async def sweep(
 
     RESULTS.mkdir(parents=True, exist_ok=True)
     info = machine()
-    (RESULTS / "machine.json").write_text(json.dumps(info, indent=1))
+    machine_file = "machine.json" if "switchboard" in agents else f"machine-{'-'.join(agents)}.json"
+    (RESULTS / machine_file).write_text(json.dumps(info, indent=1))
     moto = await asyncio.to_thread(Moto.start)
     try:
         for agent in agents:
@@ -73,7 +74,7 @@ async def sweep(
     finally:
         moto.stop()
         info["end_uptime"] = machine()["uptime"]
-        (RESULTS / "machine.json").write_text(json.dumps(info, indent=1))
+        (RESULTS / machine_file).write_text(json.dumps(info, indent=1))
 
 
 def main() -> None:

@@ -78,6 +78,9 @@ def write_report(results: Path) -> None:
     lambdas = json.loads(lambdas_path.read_text()) if lambdas_path.exists() else {}
     machine_path = results / "machine.json"
     info = json.loads(machine_path.read_text()) if machine_path.exists() else machine()
+    for other in sorted(results.glob("machine-*.json")):  # sweeps run for one agent at a time
+        extra = json.loads(other.read_text())
+        info.setdefault("other_sweeps", []).append({"file": other.name, **extra})
     if any(runs.values()):
         plot(runs, results / PLOT)
     notes_path = REPO / "bench" / "findings.md"

@@ -37,7 +37,8 @@ def test_the_stack_shuts_down_cleanly_and_leaves_no_process_behind(tmp_path: Pat
         assert all(alive(pid) for pid in children.values())
         # when it is interrupted
         process.send_signal(signum)
-        rest, _ = process.communicate(timeout=60)
+        rest = process.stdout.read()  # to EOF: the stack closed its output when it exited (not communicate():
+        process.wait(timeout=60)  # that reads the raw pipe and would skip what readline() already buffered)
     finally:
         if process.poll() is None:
             process.kill()

@@ -56,7 +56,8 @@ class StageConfig(BaseModel):
     calls_per_task: Annotated[int, Field(ge=1)] = 50
     """Target value for autoscaling on the per-task ActiveCalls metric."""
     retention_days: Annotated[int, Field(ge=1)] = 30
-    """Recordings and transcripts expire from S3 after this many days."""
+    """How long the event archive keeps events. Recordings and transcripts expire by their own retention tag
+    (tenant/assistant retention, ``switchboard.retention``), never by this."""
     log_retention_days: int = 30
     deregistration_delay_seconds: Annotated[int, Field(ge=0, le=3600)] = 900
     voice_to_voice_p95_alarm_ms: Annotated[int, Field(ge=1)] = 1500

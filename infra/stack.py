@@ -74,7 +74,6 @@ class SwitchboardStack(Stack):
             self,
             "Storage",
             production=config.production,
-            retention_days=config.retention_days,
             access_log_retention_days=config.log_retention_days,
         )
         self.secrets = Secrets(self, "Secrets", encryption_key=self.storage.data_key)

@@ -11,6 +11,7 @@ from constructs import Construct
 
 from switchboard.gdpr import CALLS_PREFIX, call_object_prefix
 from switchboard.resources import TABLE
+from switchboard.retention import MAX_RETENTION_DAYS, lifecycle_rules
 
 TENANT_OBJECTS = CALLS_PREFIX.split("{", 1)[0] + "*"
 """Every object the platform writes: ``tenants/{tenant}/calls/{call}/...`` (``switchboard.gdpr.call_object_prefix``).
@@ -18,6 +19,31 @@ Object grants and listing conditions never reach outside it."""
 RECORDING_SCRATCH = call_object_prefix("*", "*") + "recording/*"
 """The worker's recording segments and manifest while a call runs (``media_worker.runtime.uploader.recording_prefix``),
 deleted once assembled into ``.../recording.wav``, which is outside this pattern."""
+
+
+def recordings_lifecycle() -> list[s3.LifecycleRule]:
+    """Expiry by the ``retention-days`` tag the worker puts on every object (``switchboard.retention``).
+
+    Retention is per tenant and assistant, so no bucket-wide rule may expire objects sooner than the
+    longest retention: the only untagged cap is ``MAX_RETENTION_DAYS``. Old versions (left by segment
+    clean-up, overwrites and expiry), their leftover delete markers and abandoned multipart uploads go
+    after a day.
+    """
+    by_tag = [
+        s3.LifecycleRule(id=rule.rule_id, tag_filters={rule.tag_key: rule.tag_value},
+                         expiration=Duration.days(rule.expiration_days))
+        for rule in lifecycle_rules()
+    ]
+    return [
+        *by_tag,
+        s3.LifecycleRule(id="RetentionCap", expiration=Duration.days(MAX_RETENTION_DAYS)),
+        s3.LifecycleRule(
+            id="CleanUp",
+            noncurrent_version_expiration=Duration.days(1),
+            expired_object_delete_marker=True,
+            abort_incomplete_multipart_upload_after=Duration.days(1),
+        ),
+    ]
 
 
 def _string_key(name: str) -> dynamodb.Attribute:
@@ -30,7 +56,8 @@ class Storage(Construct):
     Attributes:
         data_key: customer-managed KMS key for the table, the bucket and the secrets.
         table: on-demand, PITR, TTL, KMS; deletion protection when ``production``.
-        bucket: recordings and transcripts; KMS, no public access, SSL only, versioned, expiring.
+        bucket: recordings and transcripts; KMS, no public access, SSL only, versioned, expiring by retention tag
+            (:func:`recordings_lifecycle`).
         access_logs_bucket: S3 server access logs and load-balancer access logs (SSE-S3, which ELB requires).
     """
 
@@ -40,7 +67,6 @@ class Storage(Construct):
         construct_id: str,
         *,
         production: bool,
-        retention_days: int,
         access_log_retention_days: int,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -103,14 +129,7 @@ class Storage(Construct):
             server_access_logs_bucket=self.access_logs_bucket,
             server_access_logs_prefix="recordings-bucket/",
             removal_policy=RemovalPolicy.RETAIN,
-            lifecycle_rules=[
-                s3.LifecycleRule(
-                    id="ExpireRecordings",
-                    expiration=Duration.days(retention_days),
-                    noncurrent_version_expiration=Duration.days(1),
-                    abort_incomplete_multipart_upload_after=Duration.days(1),
-                )
-            ],
+            lifecycle_rules=recordings_lifecycle(),
         )
 
     def objects_statement(self, actions: list[str], pattern: str = TENANT_OBJECTS) -> iam.PolicyStatement:

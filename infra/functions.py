@@ -7,9 +7,7 @@ from dataclasses import dataclass
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from switchboard.resources import ENV_STAGE, METRIC_NAMESPACE
@@ -50,7 +48,10 @@ class Functions(Construct):
     layer: pip dependencies of every function (``functions/requirements.txt``).
     by_name: every function keyed by its folder name under ``functions/``.
     call_setup, tool_call, post_call, admin_api, authorizer: the same functions, by attribute.
-    tool_call_failures: on-failure destination for asynchronous ``tool_call`` invocations.
+
+    Every function is invoked synchronously (API Gateway, the SQS event source), so none has an
+    asynchronous on-failure destination or retry settings: tool calls reach ``tool_call`` through the
+    IAM-authorised ``POST /tools/invoke`` route, and the worker answers their failures in the call.
     """
 
     def __init__(
@@ -71,14 +72,6 @@ class Functions(Construct):
             compatible_architectures=[lambda_.Architecture.X86_64],
             description="Switchboard Lambda dependencies (functions/requirements.txt)",
         )
-        self.tool_call_failures = sqs.Queue(
-            self,
-            "ToolCallFailures",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=Duration.days(14),
-        )
-
         self.by_name: dict[str, lambda_.Function] = {}
         for spec in specs:
             log_group = logs.LogGroup(
@@ -95,7 +88,6 @@ class Functions(Construct):
                 description=f"Switchboard {spec.name} function",
             )
             log_group.grant_write(role)
-            is_tool_call = spec.name == "tool_call"
             self.by_name[spec.name] = lambda_.Function(
                 self,
                 pascal(spec.name),
@@ -116,9 +108,6 @@ class Functions(Construct):
                     "POWERTOOLS_SERVICE_NAME": spec.name,
                     "POWERTOOLS_METRICS_NAMESPACE": METRIC_NAMESPACE,
                 },
-                on_failure=destinations.SqsDestination(self.tool_call_failures) if is_tool_call else None,
-                retry_attempts=2 if is_tool_call else None,
-                max_event_age=Duration.minutes(5) if is_tool_call else None,
             )
 
         self.call_setup = self.by_name["call_setup"]

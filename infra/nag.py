@@ -129,7 +129,5 @@ def acknowledge_findings(stack: SwitchboardStack) -> None:
     _ack(secrets.operator_key, "AwsSolutions-SMG4",
          "Operator key is rotated manually by the operator (put-secret-value); no service depends on a schedule.")
 
-    _ack(stack.functions.tool_call_failures, "AwsSolutions-SQS3",
-         "This queue is itself a dead-letter destination (tool_call asynchronous on-failure destination).")
     _ack(stack.events.delivery_dead_letter_queue, "AwsSolutions-SQS3",
          "This queue is itself a dead-letter destination (EventBridge target delivery failures).")

@@ -147,8 +147,7 @@ class SwitchboardStack(Stack):
             "Monitoring",
             stage=config.name,
             functions=self.functions.by_name,
-            dead_letter_queues={"ToolCallFailures": self.functions.tool_call_failures,
-                                **self.events.all_dead_letter_queues},
+            dead_letter_queues=self.events.all_dead_letter_queues,
             latency_p95_threshold_ms=config.voice_to_voice_p95_alarm_ms,
             alarm_email=config.alarm_email,
         )

@@ -1,7 +1,8 @@
-"""Lambdas: Python 3.13, X-Ray, Powertools env, shared layer, DLQs on async paths, lean code assets."""
+"""Lambdas: Python 3.13, X-Ray, Powertools env, shared layer, synchronous invocation only, lean code assets."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -63,15 +64,17 @@ def test_every_function_logs_to_its_own_retained_group_and_role(dev: Synth) -> N
         assert "ManagedPolicyArns" not in dev.resources[role_id]["Properties"]
 
 
-def test_tool_call_async_failures_go_to_a_dead_letter_queue(dev: Synth) -> None:
-    tool_call_id = next(iter(logical_ids_where(dev.of_type("AWS::Lambda::Function"),
-                                               Handler="functions.tool_call.handler.lambda_handler")))
-    (config,) = dev.of_type("AWS::Lambda::EventInvokeConfig").values()
-    props = config["Properties"]
-    assert props["FunctionName"] == {"Ref": tool_call_id}
-    destination = props["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"]
-    assert dev.resources[destination[0]]["Type"] == "AWS::SQS::Queue"
-    assert props["MaximumRetryAttempts"] == 2
+def test_no_function_is_set_up_for_asynchronous_invocation(dev: Synth) -> None:
+    # given tool calls over POST /tools/invoke (IAM route) and post_call on its SQS queue / then no function has an
+    # async on-failure destination or retry settings, and no role may invoke a function directly
+    assert dev.of_type("AWS::Lambda::EventInvokeConfig") == {}
+    assert "lambda:InvokeFunction" not in json.dumps(
+        [policy["Properties"]["PolicyDocument"] for policy in dev.of_type("AWS::IAM::Policy").values()])
+    (tool_call_id,) = logical_ids_where(dev.of_type("AWS::Lambda::Function"),
+                                      Handler="functions.tool_call.handler.lambda_handler")
+    callers = {permission["Properties"]["Principal"] for permission in dev.of_type("AWS::Lambda::Permission").values()
+               if permission["Properties"]["FunctionName"] == {"Fn::GetAtt": [tool_call_id, "Arn"]}}
+    assert callers == {"apigateway.amazonaws.com"}
 
 
 def test_post_call_consumes_its_rule_queue_reporting_batch_item_failures(dev: Synth) -> None:

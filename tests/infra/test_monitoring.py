@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from switchboard.resources import METRIC_ACTIVE_CALLS, METRIC_NAMESPACE, METRIC_VOICE_TO_VOICE_MS
+from switchboard.resources import METRIC_ACTIVE_CALLS, METRIC_NAMESPACE, METRIC_VOICE_TO_VOICE_MS, RULES
 
 from .conftest import Synth
 
@@ -38,7 +38,7 @@ def test_every_dead_letter_queue_has_a_depth_alarm(dev: Synth) -> None:
         for dimension in alarm["Dimensions"]
         if dimension["Name"] == "QueueName"
     }
-    assert len(dead_letter_queues) >= 3
+    assert len(dead_letter_queues) == 1 + len(RULES)  # EventBridge delivery + one per rule queue
     assert watched == dead_letter_queues
     for alarm in _alarms(dev):
         if alarm.get("MetricName") == "ApproximateNumberOfMessagesVisible":

@@ -14,7 +14,7 @@ from aws_cdk import aws_iam as iam
 from constructs import IConstruct
 
 from .api import IAM_ROUTES
-from .secrets import tenant_secret_name_pattern
+from .secrets import CARRIER_CREDENTIALS, tenant_credential_name_pattern, tenant_secret_name_pattern
 from .storage import RECORDING_SCRATCH, TENANT_OBJECTS
 
 if TYPE_CHECKING:
@@ -37,6 +37,11 @@ TENANT_SECRETS = ("Tenant credentials and tool signing secrets are created per t
                   "the wildcard covers only this stage's tenants/ prefix (tool_call additionally confines each tool "
                   "to its own tenant's names).")
 TENANT_SECRET_USERS = ("call_setup", "tool_call", "post_call", "admin_api")
+TENANT_CARRIER_CREDENTIALS = (
+    "A tenant's own Twilio/Telnyx credentials are created per tenant at run time by the admin API; the worker "
+    "reads them for transfers and hang-ups, and the wildcard covers only this stage's tenants' secrets of that "
+    "one provider."
+)
 
 PLUGIN = "AwsSolutions"
 
@@ -88,6 +93,9 @@ def acknowledge_findings(stack: SwitchboardStack) -> None:
     _ack(task_policy, "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]", TABLE_KEY)
     _ack(task_policy, "AwsSolutions-IAM5[Action::kms:ReEncrypt*]", TABLE_KEY)
     _ack(task_policy, bucket_objects, BUCKET_OBJECTS)
+    for provider in CARRIER_CREDENTIALS:
+        _ack(task_policy, f"AwsSolutions-IAM5[Resource::arn:aws:secretsmanager:{stack.region}:<AWS::AccountId>:secret:"
+                          f"{tenant_credential_name_pattern(stack.config.name, provider)}]", TENANT_CARRIER_CREDENTIALS)
     _ack(task_policy, f"AwsSolutions-IAM5[Resource::{_ref(stack, stack.storage.bucket, 'Arn')}/{RECORDING_SCRATCH}]",
          RECORDING_SCRATCH_OBJECTS)
     task_arns = (f"AwsSolutions-IAM5[Resource::arn:aws:ecs:{stack.region}:<AWS::AccountId>:task/"

@@ -40,6 +40,25 @@ def tenant_secret_name_pattern(stage: str) -> str:
     return sample[: sample.index("TENANT")] + "*"
 
 
+CARRIER_CREDENTIALS = ("twilio", "telnyx")
+"""Tenant credentials the worker reads for REST call control (``media_worker/runtime/carrier_accounts.py``)."""
+
+
+def tenant_credential_name_pattern(stage: str, provider: str) -> str:
+    """``switchboard/{stage}/tenants/*/{provider}-??????``: one provider's credentials of every tenant
+    (Secrets Manager appends ``-`` and six characters to a secret's name in its ARN)."""
+    return credential_secret_name(stage, "*", provider) + "-??????"
+
+
+def tenant_credential_arn(scope: Construct, stage: str, provider: str) -> str:
+    return Stack.of(scope).format_arn(
+        service="secretsmanager",
+        resource="secret",
+        resource_name=tenant_credential_name_pattern(stage, provider),
+        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+    )
+
+
 def tenant_secrets_arn(scope: Construct, stage: str) -> str:
     """``arn:aws:secretsmanager:{region}:{account}:secret:switchboard/{stage}/tenants/*``."""
     return Stack.of(scope).format_arn(

@@ -34,7 +34,14 @@ from .functions import FUNCTION_SPECS, Functions
 from .media import MediaWorkerService
 from .monitoring import Monitoring
 from .nag import acknowledge_findings
-from .secrets import TENANT_SECRET_MANAGE, TENANT_SECRET_READ, Secrets, tenant_secrets_arn
+from .secrets import (
+    CARRIER_CREDENTIALS,
+    TENANT_SECRET_MANAGE,
+    TENANT_SECRET_READ,
+    Secrets,
+    tenant_credential_arn,
+    tenant_secrets_arn,
+)
 from .storage import RECORDING_SCRATCH, Storage
 
 ENV_HIPAA_KMS_KEY = "SWITCHBOARD_HIPAA_KMS_KEY_ARN"
@@ -298,7 +305,14 @@ class SwitchboardStack(Stack):
         self._grant_recording(role)
         self.events.bus.grant_put_events_to(role)
         self.secrets.stream_token_signing_key.grant_read(role)
+        # REST call control (runtime/carrier_accounts.py): transfers and hang-ups through the account that owns the
+        # number, a tenant's own Twilio/Telnyx credentials if stored, else the platform carrier secret. Only
+        # those two credentials: the internet-facing worker never reads tenants' CRM or tool secrets.
         self.secrets.carrier.grant_read(role)
+        role.add_to_principal_policy(iam.PolicyStatement(
+            actions=list(TENANT_SECRET_READ),
+            resources=[tenant_credential_arn(self, self.config.name, provider) for provider in CARRIER_CREDENTIALS],
+        ))
         # Tool calls go through POST /tools/invoke (SigV4, IAM authorizer), never a direct Lambda invoke.
         self.api.grant_invoke_route(role, *TOOL_INVOKE_ROUTE)
         role.add_to_principal_policy(self.media.task_protection_statement())

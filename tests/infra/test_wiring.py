@@ -42,8 +42,10 @@ EXPECTED_ENV = {
 
 EXPECTED_WORKER_ENV = {
     # media_worker/app.py (WorkerConfig, build_app), switchboard.store.table_resource, the tool invoker's
-    # POST /tools/invoke base URL, and the recording/transcript bucket (runtime.call_compliance)
+    # POST /tools/invoke base URL, the recording/transcript bucket (runtime.call_compliance) and the platform
+    # carrier secret for REST call control (runtime.carrier_accounts; tenants' own credentials are named by stage)
     ENV_STAGE, ENV_TABLE, ENV_EVENT_BUS, ENV_STREAM_TOKEN_SECRET, ENV_PUBLIC_API_URL, ENV_PORT, ENV_BUCKET,
+    ENV_CARRIER_SECRET,
 }
 
 TENANT_SECRET_ACTIONS = {
@@ -183,6 +185,48 @@ def test_the_tenant_prefix_matches_the_names_the_code_creates_and_nothing_else(d
     assert not fnmatchcase(arn(credential_secret_name("prod", "ten_a", "twilio")), dev_pattern)
     assert not fnmatchcase(arn("switchboard/dev/carrier"), dev_pattern)
     assert not fnmatchcase(arn("SwitchboardCarrier"), dev_pattern)
+
+
+def _worker_role(synth: Synth) -> str:
+    (task,) = synth.of_type("AWS::ECS::TaskDefinition").values()
+    role_id: str = task["Properties"]["TaskRoleArn"]["Fn::GetAtt"][0]
+    return role_id
+
+
+def test_the_worker_reads_the_secrets_it_is_told_about_and_only_tenants_carrier_credentials(dev: Synth) -> None:
+    # given REST call control (the platform carrier secret, else the tenant's own twilio/telnyx credentials) /
+    # then the worker may read the two platform secrets in its environment and, of tenants' secrets, exactly the
+    # twilio and telnyx credentials of this stage: GetSecretValue only
+    (task,) = dev.of_type("AWS::ECS::TaskDefinition").values()
+    worker = next(c for c in task["Properties"]["ContainerDefinitions"] if c["Name"] == "Worker")
+    told = {item["Value"]["Ref"] for item in worker["Environment"] if item["Name"] in SECRET_ENV}
+    statements = [s for s in _statements_of_role(dev, _worker_role(dev)) if "secretsmanager:" in json.dumps(s)]
+    platform = {r["Ref"] for s in statements for r in _resources(s) if "Ref" in r}
+    tenants = {_arn_text(r) for s in statements for r in _resources(s) if "Ref" not in r}
+    assert platform == told and len(told) == 2
+    assert tenants == {f"arn:aws:secretsmanager:eu-west-1:<AWS::AccountId>:secret:switchboard/dev/tenants/*/{p}-??????"
+                       for p in ("twilio", "telnyx")}
+    for statement in statements:
+        if any("Ref" not in r for r in _resources(statement)):
+            assert _actions(statement) == ["secretsmanager:GetSecretValue"]
+
+
+def test_the_worker_pattern_matches_carrier_credentials_the_code_reads_and_nothing_else(dev: Synth) -> None:
+    statements = _statements_of_role(dev, _worker_role(dev))
+    patterns = [_arn_text(r).replace("<AWS::AccountId>", "111111111111")
+                for s in statements for r in _resources(s) if ":secret:switchboard/" in json.dumps(r)]
+    assert len(patterns) == 2
+
+    def readable(name: str) -> bool:
+        arn = f"arn:aws:secretsmanager:eu-west-1:111111111111:secret:{name}-AbCdEf"
+        return any(fnmatchcase(arn, pattern) for pattern in patterns)
+
+    assert readable(credential_secret_name("dev", "ten_a", "twilio"))
+    assert readable(credential_secret_name("dev", "ten_b", "telnyx"))
+    assert not readable(credential_secret_name("dev", "ten_a", "hubspot"))  # CRM tokens stay out of reach
+    assert not readable(credential_secret_name("dev", "ten_a", "openai"))
+    assert not readable("switchboard/dev/tenants/ten_a/tool-signing")
+    assert not readable(credential_secret_name("prod", "ten_a", "twilio"))
 
 
 def test_authorizer_only_reads_the_table(dev: Synth) -> None:

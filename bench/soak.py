@@ -15,7 +15,8 @@ slot places calls back to back until the time is up: greeting, ``--turns`` spoke
 
 Faults, at random every few seconds: an STT socket dropped mid-utterance; a drop whose reconnects
 the primary Deepgram refuses for a while; a Cartesia context error; an LLM request that stalls
-(no first token). Once, a third of the way in, the event bus disappears for 20 s.
+(no first token). Once, a third of the way in, EventBridge is unreachable for 20 s (the worker
+reaches it through a relay in this process that refuses and cuts connections).
 
 Reported: calls, turns spoken / answered (a *lost turn* got no reply audio within 20 s),
 transcripts (a *lost transcript* is a ``call.ended`` whose caller turns are not exactly the
@@ -108,6 +109,47 @@ def soak_assistant() -> object:
     )  # fmt: skip
 
 
+class OutageProxy:
+    """A TCP relay between the worker and EventBridge (moto) that can go down: while it is down,
+    connections are refused at once and open ones are cut, as in a regional EventBridge outage."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.down = False
+        self.port = 0
+        self._writers: set[asyncio.StreamWriter] = set()
+
+    async def start(self) -> None:
+        server = await asyncio.start_server(self._relay, "127.0.0.1", 0)
+        self.port = int(server.sockets[0].getsockname()[1])
+
+    def cut(self) -> None:
+        self.down = True
+        for writer in list(self._writers):
+            writer.transport.abort()
+
+    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self.down:
+            writer.transport.abort()
+            return
+        try:
+            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+        except OSError:
+            writer.transport.abort()
+            return
+        self._writers.update((writer, up_writer))
+
+        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+            with contextlib.suppress(OSError):
+                while data := await src.read(65536):
+                    dst.write(data)
+                    await dst.drain()
+            dst.close()
+
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer), return_exceptions=True)
+        self._writers.difference_update((writer, up_writer))
+
+
 class Soak:
     def __init__(self, args: argparse.Namespace, resources: object, env: dict[str, str]) -> None:
         import boto3
@@ -121,7 +163,6 @@ class Soak:
         self.tally = Tally()
         self.table = table_resource()
         self.sqs = boto3.client("sqs")
-        self.events = boto3.client("events")
         self.deadline = 0.0
         self.stop_events = False
         self.moto_writer = ThreadPoolExecutor(max_workers=1)  # boto3 resources and moto: one thread
@@ -139,6 +180,8 @@ class Soak:
             FakeCartesia(latency=latency) as tts,
         ):
             self.fakes = (dg, dg2, oa, oa2, tts)
+            self.proxy = OutageProxy(int(self.resources.endpoint_url.rsplit(":", 1)[1]))  # type: ignore[attr-defined]
+            await self.proxy.start()
             await asyncio.to_thread(create_assistant, self.table, TENANT, soak_assistant())
             worker, port, logs = await self.start_worker()
             self.url = f"ws://127.0.0.1:{port}/twilio"
@@ -175,6 +218,7 @@ class Soak:
             "OPENAI_API_KEY": "test-openai-key", "OPENAI_BASE_URL": oa.base_url,
             "OPENAI_SECONDARY_BASE_URL": oa2.base_url,
             "CARTESIA_API_KEY": "test-cartesia-key", "CARTESIA_BASE_URL": tts.http_url, "CARTESIA_WS_URL": tts.ws_url,
+            "AWS_ENDPOINT_URL_EVENTBRIDGE": f"http://127.0.0.1:{self.proxy.port}",  # the bus, through the proxy
         }  # fmt: skip
         from switchboard.resources import ENV_PORT
 
@@ -280,13 +324,10 @@ class Soak:
                 oa.push(StallReply())
 
     async def bus_outage_task(self) -> None:
-        from switchboard.local_aws import create_bus_and_rules
-
-        r = self.resources
         self.tally.faults["bus_outage"] += 1
-        await asyncio.to_thread(self.events.delete_event_bus, Name=r.event_bus)  # type: ignore[attr-defined]
+        self.proxy.cut()
         await asyncio.sleep(OUTAGE_S)
-        await asyncio.to_thread(create_bus_and_rules, r.endpoint_url, r.region, r.event_bus, "sb-soak")  # type: ignore[attr-defined]
+        self.proxy.down = False
 
     # -- events -------------------------------------------------------------------------------
 

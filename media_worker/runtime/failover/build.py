@@ -12,6 +12,7 @@ from deepgram import AsyncDeepgramClient
 from openai import AsyncOpenAI
 
 from media_worker.providers import (
+    NO_RETRY,
     CartesiaTextToSpeech,
     DeepgramSpeechToText,
     LanguageModel,
@@ -65,8 +66,12 @@ class SdkFailover:
         stt, llm, tts = base.stt, base.llm, base.tts
         board, config = self.breakers, policy.breaker
         if r.stt and base.new_stt is not None:
-            endpoints = [SttEndpoint(f"stt:deepgram:primary:{assistant.stt.model}", base.new_stt,
-                                     board.get(f"stt:deepgram:primary:{assistant.stt.model}", config))]  # fmt: skip
+            # The plan is the retry: each opener makes one attempt, so a refusing endpoint costs
+            # stt_reconnect_attempts handshakes (not that times the adapter's own retries).
+            primary = await self._stt(assistant, assistant.stt, None)
+            assert primary is not None  # the SDK factory's primary STT is Deepgram
+            name, opener = primary
+            endpoints = [SttEndpoint(name, opener, board.get(name, config))]
             for index, settings in enumerate(r.stt):
                 built = await self._stt(assistant, settings, index)
                 if built is not None:
@@ -98,12 +103,13 @@ class SdkFailover:
         return dataclasses.replace(base, stt=stt, llm=llm, tts=tts, failover=failover)
 
     async def _stt(
-        self, assistant: Assistant, settings: SttSettings, index: int
+        self, assistant: Assistant, settings: SttSettings, index: int | None
     ) -> tuple[str, Callable[[], SpeechToText]] | None:
+        """An opener for the primary (``index`` None) or the ``index``-th secondary STT."""
         if settings.provider != "deepgram":
             log.warning("secondary stt not supported by the SDK factory", extra={"provider": settings.provider})
             return None
-        url = self.endpoints.deepgram_url(index)
+        url = None if index is None else self.endpoints.deepgram_url(index)
         client = self._clients.deepgram if url is None else await self._deepgram_client(url)
         tt = assistant.turn_taking
 
@@ -115,7 +121,7 @@ class SdkFailover:
                 endpointing_ms=tt.endpointing_ms,
                 utterance_end_ms=tt.utterance_end_ms,
                 keyterms=settings.keyterms or assistant.stt.keyterms,
-                retry=self._retry,
+                retry=NO_RETRY,
             )
 
         return f"stt:deepgram:{url or 'primary'}:{settings.model}", opener

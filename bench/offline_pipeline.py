@@ -62,7 +62,15 @@ TOOLS = [
                 },
             },
         },
-    }
+    },
+    {  # offered on every call by the runtime (media_worker.core.config)
+        "type": "function",
+        "function": {
+            "name": "end_call",
+            "description": "End the call after saying goodbye. Use when the caller is done or asks to hang up.",
+            "parameters": {"type": "object", "properties": {}, "additionalProperties": False},
+        },
+    },
 ]
 LINES = (
     "Hi, is this the support line?",

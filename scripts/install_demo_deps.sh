@@ -8,7 +8,7 @@
 #                                             # venv, so it can run alongside `make install`
 #
 # Steps
-#   1. llama-cpp-python ships on PyPI as source only and compiles for minutes on 2 cores. It is
+#   1. llama-cpp-python ships on PyPI as source only and compiles for ~2.5 min on 2 cores. It is
 #      built once, portable (-DGGML_NATIVE=OFF: an AVX2/FMA baseline instead of -march=native;
 #      without llava/mtmd and llama.cpp's unused "common" library), into a wheel cache
 #      ($SWITCHBOARD_WHEEL_CACHE, default ~/.cache/switchboard/wheels) and reused from there.
@@ -87,7 +87,7 @@ if [[ "${1:-}" == "--prebuild" ]]; then
         step prebuild "llama-cpp-python $LLAMA_VERSION: cached wheel $(basename "$(cached_wheel)")"
         exit 0
     fi
-    step prebuild "compiling llama-cpp-python $LLAMA_VERSION into $CACHE (~5 min on 2 cores; log: $BUILD_LOG)"
+    step prebuild "compiling llama-cpp-python $LLAMA_VERSION into $CACHE (~2-3 min on 2 cores; log: $BUILD_LOG)"
     builder="$PY"
     if [[ ! -x "$builder" ]]; then  # no project venv yet: a throwaway one just for pip
         "${PYTHON:-python3}" -m venv "$CACHE/.build-venv"
@@ -109,7 +109,7 @@ BUILD_PID=""
 if [[ -n "$(cached_wheel)" ]]; then
     step 1/4 "llama-cpp-python $LLAMA_VERSION: cached wheel $(basename "$(cached_wheel)")"
 else
-    step 1/4 "llama-cpp-python $LLAMA_VERSION: compiling a portable wheel once (~5 min on 2 cores; log: $BUILD_LOG)"
+    step 1/4 "llama-cpp-python $LLAMA_VERSION: compiling a portable wheel once (~2-3 min on 2 cores; log: $BUILD_LOG)"
     build_llama_wheel "$PY" &
     BUILD_PID=$!
 fi

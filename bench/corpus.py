@@ -126,7 +126,7 @@ def first_words_offset_ms(clip: Clip, interim_every_ms: int = 200, words_per_s: 
         for out in engine.feed(frame):
             m = out.message
             if m.get("type") == "Results" and m["channel"]["alternatives"][0]["transcript"]:
-                return (n + 1) * 20.0
+                return n * 20.0  # the caller's clock: frame n leaves n * 20 ms after the first one
     return None
 
 

@@ -42,6 +42,10 @@ def load_runs(results: Path) -> dict[str, list[dict[str, Any]]]:
     return runs
 
 
+def starved(s: dict[str, Any]) -> bool:
+    return bool(s["stalled_turns"] > 0.1 * max(1, s["turns"]))
+
+
 def plot(runs: dict[str, list[dict[str, Any]]], out: Path) -> None:
     import matplotlib
 
@@ -58,6 +62,11 @@ def plot(runs: dict[str, list[dict[str, Any]]], out: Path) -> None:
         left.plot(calls, [s["overhead_p50_ms"] for s in items], "o-", color=colour, label=f"{agent} p50")
         left.plot(calls, [s["overhead_p95_ms"] for s in items], "s--", color=colour, label=f"{agent} p95")
         right.plot(calls, [s["cpu_s_per_call_minute"] for s in items], "o-", color=colour, label=agent)
+        for s in items:
+            if starved(s):  # stalls: the process (or the machine) could not keep up
+                left.plot([s["calls"]], [s["overhead_p50_ms"]], "x", color="black", markersize=10)
+                right.plot([s["calls"]], [s["cpu_s_per_call_minute"]], "x", color="black", markersize=10)
+    left.plot([], [], "x", color="black", label="more than 10 % of turns stalled (> 2 s)")
     left.axhline(60, color="gray", linewidth=0.8, linestyle=":", label="target p95 60 ms")
     left.set(xscale="log", yscale="symlog", xlabel="concurrent calls per process",
              ylabel="voice-to-voice minus floor (ms)", title=f"Own overhead (floor {FLOOR_MS:.0f} ms)")  # fmt: skip

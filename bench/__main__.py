@@ -56,7 +56,7 @@ async def sweep(
     moto = await asyncio.to_thread(Moto.start)
     try:
         for agent in agents:
-            for calls in levels:
+            for index, calls in enumerate(levels):
                 duration = max(seconds, 75.0) if calls == 1 else seconds
                 result = await run_one(agent, calls, duration, moto, profile=profile)  # type: ignore[arg-type]
                 variant = result["summary"].get("variant")
@@ -66,7 +66,8 @@ async def sweep(
                 reasons = broken(result["summary"])
                 if reasons:
                     print(f"==> {agent} misses the targets at {calls} calls: {'; '.join(reasons)}", flush=True)
-                saturated = saturation(result["summary"])
+                following = levels[index + 1] if index + 1 < len(levels) else None
+                saturated = saturation(result["summary"], next_calls=following)
                 if (reasons and stop_when_broken) or saturated:
                     if saturated:
                         print(f"==> {agent} saturated at {calls} calls: {saturated}; no higher level", flush=True)

@@ -12,8 +12,16 @@ BARGE_CLEAR_AFTER_STT_MS = 50.0
 RSS_PER_CALL_MB = 5.0
 
 
-def saturation(s: dict[str, Any]) -> str | None:
-    """Why a higher level would only measure a process that cannot keep up (or None)."""
+MAX_PROJECTED_RSS_MB = 6000.0  # the machine is shared (24 GiB): never let one agent approach it
+
+
+def saturation(s: dict[str, Any], *, next_calls: int | None = None) -> str | None:
+    """Why a higher level would only measure a process that cannot keep up, or would take too much
+    of the shared machine's memory (or None)."""
+    if next_calls is not None and s["rss_per_call_mb"] is not None:
+        projected = s["rss_idle_mb"] + s["rss_per_call_mb"] * next_calls
+        if projected > MAX_PROJECTED_RSS_MB:
+            return f"{next_calls} calls would need about {projected:.0f} MB of RSS"
     if s["cpu_cores_busy"] is not None and s["cpu_cores_busy"] >= 0.9:
         return f"its event loop used {s['cpu_cores_busy']} of its one core"
     if s["failed_calls"] > 0.2 * s["calls"]:

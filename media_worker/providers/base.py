@@ -7,9 +7,12 @@ Adapters (``<Vendor><Role>``) implement these with the real SDKs; failures surfa
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
+
+from switchboard.errors import ProviderError
 
 # -- speech to text ----------------------------------------------------------------------------
 
@@ -116,6 +119,21 @@ class LanguageModel(Protocol):
 
 
 # -- text to speech ----------------------------------------------------------------------------
+
+
+AudioQueue = asyncio.Queue[bytes | ProviderError | None]
+"""An utterance's audio lane: chunks, then ``None`` (done) or a :class:`ProviderError` (failed)."""
+
+
+async def drain_audio(queue: AudioQueue) -> AsyncIterator[bytes]:
+    """Yield an utterance's chunks until it ends; raise the error it ended with, if any."""
+    while True:
+        item = await queue.get()
+        if item is None:
+            return
+        if isinstance(item, ProviderError):
+            raise item
+        yield item
 
 
 @runtime_checkable

@@ -11,6 +11,7 @@ from typing import Any
 from cartesia import AsyncCartesia
 from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 
+from media_worker.providers.base import AudioQueue, drain_audio
 from media_worker.providers.retry import RetryPolicy, refused, retryable_status
 from switchboard.errors import ProviderError
 
@@ -37,7 +38,7 @@ class CartesiaUtterance:
         self.utterance_id = utterance_id
         self._context = context
         self._on_end = on_end
-        self._queue: asyncio.Queue[bytes | ProviderError | None] = asyncio.Queue()
+        self._queue: AudioQueue = asyncio.Queue()
         self._pump = asyncio.create_task(self._receive_task(), name=f"cartesia-receive-{utterance_id}")
         self._ended = False
         self._input_done = False
@@ -74,14 +75,8 @@ class CartesiaUtterance:
         with contextlib.suppress(ConnectionClosed):
             await self._context.cancel()
 
-    async def audio(self) -> AsyncIterator[bytes]:
-        while True:
-            item = await self._queue.get()
-            if item is None:
-                return
-            if isinstance(item, ProviderError):
-                raise item
-            yield item
+    def audio(self) -> AsyncIterator[bytes]:
+        return drain_audio(self._queue)
 
     def fail(self, error: ProviderError) -> None:
         """End the utterance with ``error`` (raised from ``audio()``)."""

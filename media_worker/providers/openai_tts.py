@@ -27,6 +27,7 @@ import numpy.typing as npt
 import openai
 from openai import AsyncOpenAI
 
+from media_worker.providers.base import AudioQueue, drain_audio
 from media_worker.providers.offline.audio import pcm16_to_mulaw
 from media_worker.providers.retry import RetryPolicy, retryable_status
 from switchboard.errors import ProviderError
@@ -92,7 +93,7 @@ class OpenAIUtterance:
         self.utterance_id = utterance_id
         self._owner = owner
         self._texts: asyncio.Queue[str | None] = asyncio.Queue()
-        self._out: asyncio.Queue[bytes | ProviderError | None] = asyncio.Queue()
+        self._out: AudioQueue = asyncio.Queue()
         self._input_done = False
         self._ended = False
         self._task = asyncio.create_task(self._synth_task(), name=f"openai-tts-synth-task-{utterance_id}")
@@ -116,14 +117,8 @@ class OpenAIUtterance:
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
 
-    async def audio(self) -> AsyncIterator[bytes]:
-        while True:
-            item = await self._out.get()
-            if item is None:
-                return
-            if isinstance(item, ProviderError):
-                raise item
-            yield item
+    def audio(self) -> AsyncIterator[bytes]:
+        return drain_audio(self._out)
 
     def fail(self, error: ProviderError) -> None:
         if not self._ended:

@@ -18,6 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from media_worker.providers.base import AudioQueue, drain_audio
 from media_worker.providers.offline import deps
 from media_worker.providers.offline.audio import PHONE_RATE, float_to_pcm16, pcm16_to_mulaw, resample
 from media_worker.providers.offline.threads import ModelWorker
@@ -117,7 +118,7 @@ class PiperUtterance:
         self._on_end = on_end
         self._pending = ""
         self._clauses: asyncio.Queue[str | None] = asyncio.Queue()
-        self._audio: asyncio.Queue[bytes | ProviderError | None] = asyncio.Queue()
+        self._audio: AudioQueue = asyncio.Queue()
         self._input_done = False
         self._ended = False
         self._synth = asyncio.create_task(self._synth_task(), name=f"piper-synth-{utterance_id}")
@@ -149,14 +150,8 @@ class PiperUtterance:
         with contextlib.suppress(asyncio.CancelledError):
             await self._synth
 
-    async def audio(self) -> AsyncIterator[bytes]:
-        while True:
-            item = await self._audio.get()
-            if item is None:
-                return
-            if isinstance(item, ProviderError):
-                raise item
-            yield item
+    def audio(self) -> AsyncIterator[bytes]:
+        return drain_audio(self._audio)
 
     def fail(self, error: ProviderError) -> None:
         if not self._ended:

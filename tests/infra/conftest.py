@@ -61,6 +61,9 @@ def cdk_json_context() -> dict[str, Any]:
 
 
 def synthesize(outdir: Path, **context: Any) -> Synth:
+    # CDK caches asset staging per process; an earlier app in this session must not make this one
+    # skip staging into its own outdir (the asset tests read the staged files).
+    cdk.AssetStaging.clear_asset_hash_cache()
     app = cdk.App(
         context={**cdk_json_context(), "aws:cdk:bundling-stacks": [], **context},
         outdir=str(outdir),
